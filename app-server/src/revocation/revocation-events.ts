@@ -1,0 +1,115 @@
+import { MAX_CLOCK_TOLERANCE_SECONDS } from '../../../shared/src/index.js'
+import { withoutTrailingSlash } from '../config.js'
+import { createLoggingSecurityEvents } from '../security-events.js'
+import type { SecurityEvent, SecurityEvents, SecurityEventsContext } from '../security-events.js'
+import { IssuedTokenRepository } from './issued-token-repository.js'
+import { IssuedTokenWriter } from './issued-token-writer.js'
+import type { RevocationReason, RevocationScope } from './issued-token-repository.js'
+import { createRevocationClient } from './revocation-client.js'
+import type { FetchLike } from './revocation-client.js'
+import type { RevocationMetrics } from './revocation-metrics.js'
+import { RevocationOutbox } from './revocation-outbox.js'
+import { RevocationWorker } from './revocation-worker.js'
+import type { RevocationTuning } from './revocation-worker.js'
+
+/**
+ * A download server accepts a token until `exp` plus its clock tolerance (at most 30 s, CONTRACT
+ * §2): until then a revocation still matters, and is still sent.
+ */
+export const ACCEPTED_PAST_EXPIRY_MS = (MAX_CLOCK_TOLERANCE_SECONDS + 1) * 1000
+
+export interface RevocationOptions {
+  fetch: FetchLike
+  random: () => number
+  metrics: RevocationMetrics
+  tuning: RevocationTuning
+  /** How long the user's request waits for the first delivery attempt (then it goes on in the background). */
+  firstAttemptMs: number
+  /** Timeout of one POST /revoke. */
+  requestTimeoutMs: number
+}
+
+/**
+ * The app server's SecurityEvents sink (CONTRACT §4): an audit log line per event, every
+ * issued token recorded, and on logout, password change, "sign out everywhere else" and a ban
+ * all of the user's live tokens revoked (a stolen link cannot be told apart from the user's
+ * own, and the user's own device just asks again); on ending one session that session's
+ * links; on a deleted file that file's. Revoked ids go into the durable outbox in the same
+ * transaction that marks them, then the request waits for the first delivery at most
+ * `firstAttemptMs`; the worker retries in the background. A failure here never fails the
+ * user's action: it is logged and counted.
+ */
+export function createRevocationEvents(ctx: SecurityEventsContext, options: RevocationOptions): SecurityEvents & { worker: RevocationWorker } {
+  const { db, clock, logger } = ctx
+  const log = logger.child({ component: 'revocation' })
+  const audit = createLoggingSecurityEvents(logger)
+  const issued = new IssuedTokenRepository(db)
+  const issuedWriter = new IssuedTokenWriter(db, issued)
+  const outbox = new RevocationOutbox(db)
+  const client = createRevocationClient({ baseURL: withoutTrailingSlash(ctx.config.downloadInternalURL), fetch: options.fetch, timeoutMs: options.requestTimeoutMs })
+  const worker = new RevocationWorker({
+    outbox,
+    issued,
+    signRevocation: (revoke, now) => ctx.signer.signRevocation({ revoke }, { now }),
+    send: (token, signal) => client.send(token, signal),
+    clock,
+    random: options.random,
+    logger,
+    metrics: options.metrics,
+    tuning: options.tuning,
+  })
+  const isBanned = db.prepare<[number], { banned: number }>('SELECT banned_at IS NOT NULL AS banned FROM users WHERE id = ?')
+  const fileExists = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM files WHERE id = ?')
+
+  async function revoke(scope: RevocationScope, reason: RevocationReason): Promise<void> {
+    const now = clock()
+    let jtis: string[]
+    try {
+      jtis = db.transaction(() => {
+        const tokens = issued.markRevoked(scope, reason, { now, acceptedAfter: new Date(now.getTime() - ACCEPTED_PAST_EXPIRY_MS) })
+        outbox.enqueue(tokens.map((t) => ({ jti: t.jti, deliverUntil: new Date(t.expiresAt.getTime() + ACCEPTED_PAST_EXPIRY_MS) })), now)
+        return tokens.map((t) => t.jti)
+      })()
+    } catch (err) {
+      options.metrics.ids.inc({ outcome: 'lost' })
+      log.error({ err, reason }, 'could not queue the revocation of download tokens')
+      return
+    }
+    if (jtis.length === 0) return
+    options.metrics.ids.inc({ outcome: 'queued' }, jtis.length)
+    log.info({ reason, ids: jtis.length, jtis: jtis.slice(0, 100) }, 'download tokens revoked')
+    await worker.flush(options.firstAttemptMs)
+  }
+
+  async function tokenIssued(event: Extract<SecurityEvent, { type: 'token_issued' }>): Promise<void> {
+    await issuedWriter.record({ ...event, issuedAt: clock() })
+    // A request that loaded the user just before a ban (or the file just before its deletion)
+    // can mint a link after the revocation ran: catch that here.
+    if (isBanned.get(event.userId)?.banned === 1) await revoke({ userId: event.userId }, 'user_banned')
+    else if (fileExists.get(event.fileId)?.n === 0) await revoke({ fileId: event.fileId }, 'file_deleted')
+  }
+
+  worker.start()
+  return {
+    worker,
+    async record(event) {
+      await audit.record(event)
+      // Not caught: a link the app could not record could not be revoked, so it is not handed out.
+      if (event.type === 'token_issued') return tokenIssued(event)
+      switch (event.type) {
+        case 'signed_out':
+        case 'password_changed':
+        case 'other_sessions_ended':
+        case 'user_banned':
+          return revoke({ userId: event.userId }, event.type)
+        case 'session_revoked':
+          return revoke({ userId: event.userId, sessionHandle: event.handle }, event.type)
+        case 'file_deleted':
+          return revoke({ fileId: event.fileId }, event.type)
+        default:
+          return
+      }
+    },
+    close: () => worker.close(),
+  }
+}

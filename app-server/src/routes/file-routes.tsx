@@ -1,0 +1,72 @@
+import { Router } from 'express'
+import type { Request } from 'express'
+import { AppError } from '../errors.js'
+import type { FileService } from '../files/file-service.js'
+import { uploadMiddleware } from '../files/upload-middleware.js'
+import type { LinkFates } from '../revocation/link-fates.js'
+import type { CsrfProtection } from '../security/csrf-protection.js'
+import { currentUser, requireUser } from '../sessions/current-user.js'
+import { sessionHandle } from '../sessions/session-store.js'
+import { FilesPage } from '../views/files-page.js'
+import { pageContext, sendPage } from './page.js'
+
+export interface FileRoutesDeps {
+  files: FileService
+  csrf: CsrfProtection
+  incomingDir: string
+  uploadMaxBytes: number
+  linkLifetimeSeconds: number
+  /** The links of the last hour and their fate, shown under each file. */
+  linkFates?: LinkFates
+}
+
+/** GET /files, POST /files (upload), GET /files/:id/download (→ 303 to the download server), POST /files/:id/delete. */
+export function fileRoutes(deps: FileRoutesDeps): Router {
+  const router = Router()
+
+  router.get('/files', requireUser, async (req, res) => {
+    const ctx = pageContext(req, res, deps.csrf)
+    const user = currentUser(res)
+    const links = deps.linkFates && { byFile: await deps.linkFates.forUser(user.id), reporting: deps.linkFates.reporting }
+    await sendPage(
+      res,
+      200,
+      <FilesPage
+        ctx={ctx}
+        files={deps.files.list(user)}
+        uploadMaxBytes={deps.uploadMaxBytes}
+        linkLifetimeSeconds={deps.linkLifetimeSeconds}
+        {...(links ? { links } : {})}
+      />,
+    )
+  })
+
+  router.post(
+    '/files',
+    requireUser,
+    uploadMiddleware({ incomingDir: deps.incomingDir, maxBytes: deps.uploadMaxBytes, isCsrfValid: (req: Request) => deps.csrf.isValid(req) }),
+    async (req, res) => {
+      const upload = res.locals.upload
+      if (!upload) throw new AppError('UPLOAD_INVALID')
+      const file = await deps.files.store(currentUser(res), upload)
+      req.session.flash = { kind: 'ok', text: `Uploaded ${file.name}.` }
+      res.redirect(303, '/files')
+    },
+  )
+
+  router.get('/files/:id/download', requireUser, async (req, res) => {
+    const location = await deps.files.downloadLink(currentUser(res), String(req.params.id), { sessionHandle: sessionHandle(req.sessionID) })
+    // The token is in this Location header only: no body (Express's redirect() would repeat the
+    // URL in one), never in a page, never in a log.
+    res.status(303).set({ Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).end()
+  })
+
+  // The global CSRF check has run: a forged request never gets here.
+  router.post('/files/:id/delete', requireUser, async (req, res) => {
+    const file = await deps.files.delete(currentUser(res), String(req.params.id))
+    req.session.flash = { kind: 'ok', text: `Deleted ${file.name}. Its unused download links no longer work.` }
+    res.redirect(303, '/files')
+  })
+
+  return router
+}

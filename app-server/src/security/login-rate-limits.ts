@@ -1,0 +1,70 @@
+import type { Request, RequestHandler } from 'express'
+import { rateLimit } from 'express-rate-limit'
+import type { Logger as RateLimitLogger, Store } from 'express-rate-limit'
+import type { Logger } from 'pino'
+import { AppError } from '../errors.js'
+
+export interface LoginLimits {
+  windowMs: number
+  /** Failed sign-ins allowed per account (username) in the window. */
+  perAccount: number
+  /** Failed sign-ins allowed per client address in the window. */
+  perAddress: number
+}
+
+export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perAccount: 10, perAddress: 50 }
+
+/**
+ * Two express-rate-limit limiters on POST /login, counting failures only (a success is taken
+ * back): one per address, one per account so that spreading a guess over many addresses does
+ * not help. `store(name)` gives each its own store (Redis when sessions are on Redis, so that
+ * every app process counts together).
+ */
+export function loginRateLimits(options: {
+  limits: LoginLimits
+  store?: (name: string) => Store
+  onLimited: RequestHandler
+  logger: Logger
+}): RequestHandler[] {
+  const common = {
+    logger: rateLimitLogger(options.logger),
+    windowMs: options.limits.windowMs,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-8' as const,
+    legacyHeaders: false,
+    handler: options.onLimited,
+  }
+  const accountOf = (req: Request): string => {
+    const name = (req.body as Record<string, unknown> | undefined)?.username
+    return typeof name === 'string' ? name.trim().toLowerCase().slice(0, 64) : ''
+  }
+  // Fail closed when the shared store is down (no unlimited guessing), with a 503, not a 500.
+  const storeFailure = (limiter: RequestHandler): RequestHandler => (req, res, next) =>
+    limiter(req, res, (err?: unknown) => next(err ? new AppError('SESSION_STORE_UNAVAILABLE', 'rate limit store failed', { cause: err }) : undefined))
+  return [
+    rateLimit({ ...common, limit: options.limits.perAddress, ...(options.store ? { store: options.store('ip') } : {}) }),
+    rateLimit({
+      ...common,
+      limit: options.limits.perAccount,
+      keyGenerator: (req) => `account:${accountOf(req)}`,
+      skip: (req) => accountOf(req) === '',
+      ...(options.store ? { store: options.store('account') } : {}),
+    }),
+  ].map(storeFailure)
+}
+
+/**
+ * express-rate-limit reports what it does not throw (a failed decrement after a sign-in, a
+ * misconfiguration warning) to its `logger`, by default `console.error` with the whole error and
+ * its stack. Ours: one warn line through pino, with the error's message and code only.
+ */
+function rateLimitLogger(logger: Logger): RateLimitLogger {
+  const log = logger.child({ component: 'login-rate-limit' })
+  const line = (error: unknown, message?: string): void => {
+    const e = error as { message?: unknown; code?: unknown } | undefined
+    // Not under `err`: pino's error serializer would add a `stack` field.
+    const cause = { message: String(e?.message ?? error), ...(typeof e?.code === 'string' ? { code: e.code } : {}) }
+    log.warn({ cause }, message ?? 'rate limiter problem')
+  }
+  return { error: line, warn: line }
+}
