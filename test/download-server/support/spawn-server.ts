@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import path from 'node:path'
+
+export const REPO = path.resolve(import.meta.dirname, '../../..')
+
+export interface SpawnedServer {
+  child: ChildProcess
+  output(): string
+  /** Resolves with the address the server printed, or rejects if it exits first. */
+  listening(timeoutMs?: number): Promise<string>
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+  /** Sends a signal to the process itself, or to its whole process group. */
+  signal(signal: NodeJS.Signals, target?: 'process' | 'group'): void
+}
+
+/**
+ * Starts the download server as operators do: `npm run start:download` (or, faster, node with
+ * tsx directly), configured only from `env`, in its own process group.
+ */
+export function spawnDownloadServer(env: Record<string, string>, options: { via?: 'npm' | 'node' } = {}): SpawnedServer {
+  const [command, args] =
+    options.via === 'npm'
+      ? ['npm', ['run', '--silent', 'start:download']]
+      : [process.execPath, ['--import', 'tsx', 'download-server/src/main.ts']]
+  const child = spawn(command, args as string[], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const chunks: Buffer[] = []
+  child.stdout?.on('data', (chunk: Buffer) => chunks.push(chunk))
+  child.stderr?.on('data', (chunk: Buffer) => chunks.push(chunk))
+  const output = (): string => Buffer.concat(chunks).toString('utf8')
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal }))
+  })
+  return {
+    child,
+    output,
+    exited,
+    listening: (timeoutMs = 20_000) =>
+      new Promise((resolve, reject) => {
+        const started = Date.now()
+        const poll = setInterval(() => {
+          const match = /"address":"(http:\/\/[^"]+)"/.exec(output())
+          if (match !== null) {
+            clearInterval(poll)
+            resolve(match[1]!)
+          } else if (child.exitCode !== null || Date.now() - started > timeoutMs) {
+            clearInterval(poll)
+            reject(new Error(`server did not start:\n${output()}`))
+          }
+        }, 50)
+      }),
+    signal: (signal, target = 'process') => {
+      try {
+        process.kill(target === 'group' ? -child.pid! : child.pid!, signal)
+      } catch {
+        // already gone
+      }
+    },
+  }
+}
