@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { request } from 'undici'
+import { afterAll, describe, expect, it } from 'vitest'
+import { CookieClient } from './support/cookie-client.js'
+
+// The entry points as an operator runs them: real processes, configured only by the environment.
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const dirs: string[] = []
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
+})
+
+interface Run {
+  child: ChildProcess
+  output: () => string
+  exit: Promise<number | null>
+}
+function run(script: string, env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return { child, output: () => out, exit }
+}
+async function waitFor(r: Run, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  const t0 = Date.now()
+  while (Date.now() - t0 < timeoutMs) {
+    const m = pattern.exec(r.output())
+    if (m) return m
+    await new Promise((res) => setTimeout(res, 50))
+  }
+  throw new Error(`timed out waiting for ${pattern}; output:\n${r.output()}`)
+}
+const tempData = (): string => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'app-entry-'))
+  dirs.push(d)
+  return d
+}
+
+describe('npm run start:app (main.ts)', () => {
+  it('exits 1 naming every bad setting on its own line', async () => {
+    const r = run('app-server/src/main.ts', { APP_PORT: 'x', TOKEN_LIFETIME_SECONDS: '900', APP_SESSION_STORE: 'mongodb://x' })
+    expect(await r.exit).toBe(1)
+    const lines = r.output().trim().split('\n')
+    expect(lines).toEqual([
+      'app-server: APP_PORT: must be a number',
+      'app-server: TOKEN_LIFETIME_SECONDS: must be at most 300',
+      'app-server: APP_SESSION_STORE: must be sqlite:<path> or a redis:// URL',
+    ])
+  })
+
+  it('exits 1 with one line naming LOG_LEVEL when it is not a pino level, and starts when it is empty', async () => {
+    const bad = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: tempData(), LOG_LEVEL: 'bogus' })
+    expect(await bad.exit).toBe(1)
+    expect(bad.output().trim().split('\n')).toEqual(['app-server: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'])
+    const empty = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: tempData(), LOG_LEVEL: '' })
+    await waitFor(empty, /App server listening on /)
+    empty.child.kill('SIGTERM')
+    expect(await empty.exit).toBe(0)
+  })
+
+  it('exits 1 with one line when the Redis session store cannot be reached', async () => {
+    const r = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: tempData(), APP_SESSION_STORE: 'redis://127.0.0.1:1' })
+    expect(await r.exit).toBe(1)
+    expect(r.output()).toMatch(/^app-server: APP_SESSION_STORE: cannot reach redis/m)
+  })
+
+  it('starts from the settings alone, seeds nothing, and stops with exit 0 on SIGTERM', async () => {
+    const data = tempData()
+    const r = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: data })
+    const [, url] = await waitFor(r, /App server listening on (http:\/\/127\.0\.0\.1:\d+)/)
+    const c = new CookieClient(url as string)
+    expect((await c.login('demo', 'demo-password-change-me')).status).toBe(401)
+    expect(fs.existsSync(path.join(data, 'keys', 'signing-keys.txt'))).toBe(true)
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+  })
+})
+
+describe('npm start (demo.ts)', () => {
+  it('exits 1 with one line naming LOG_LEVEL when it is not a pino level', async () => {
+    const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: tempData(), LOG_LEVEL: 'loud' })
+    expect(await r.exit).toBe(1)
+    expect(r.output().trim().split('\n')).toEqual(['demo: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'])
+  })
+
+  it('says at start-up that it ignores DL_WORKERS above 1 and names the command that runs workers', async () => {
+    const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: tempData(), DL_WORKERS: '2' })
+    await waitFor(r, /this process listens on/)
+    expect(r.output()).toContain('demo: DL_WORKERS=2 is ignored: the demo runs one download server in its own process; `npm run start:download` runs workers\n')
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+  })
+
+  it('runs both servers with a seeded demo user, prints the sign-in, stops on SIGTERM, and a second run reuses data and keys', async () => {
+    const data = tempData()
+    const env = { APP_PORT: '0', DL_PORT: '0', DATA_DIR: data, DEMO_USER: 'dora', DEMO_PASSWORD: 'dora demo password' }
+    const first = run('app-server/src/demo.ts', env)
+    const [, appURL] = await waitFor(first, /this process listens on (http:\/\/127\.0\.0\.1:\d+)/)
+    const [, dlURL] = await waitFor(first, /listening on (http:\/\/127\.0\.0\.1:\d+)\)\n\s+Data/)
+    expect(first.output()).toContain('Sign in   dora / (the DEMO_PASSWORD you set)')
+    expect(first.output()).toContain('Admin     admin / admin-password-change-me')
+    expect(first.output()).not.toContain('dora demo password')
+    expect(first.output()).not.toContain('DL_WORKERS')
+    const c = new CookieClient(appURL as string)
+    expect((await c.login('dora', 'dora demo password')).status).toBe(303)
+    const files = (await c.get('/files')).body
+    expect(files.match(/\/download"/g)).toHaveLength(4)
+    const health = await request(`${dlURL}/healthz`)
+    await health.body.dump()
+    expect(health.statusCode).toBe(200)
+    const keysBefore = fs.readFileSync(path.join(data, 'keys', 'signing-keys.txt'), 'utf8')
+    first.child.kill('SIGTERM')
+    expect(await first.exit).toBe(0)
+
+    const second = run('app-server/src/demo.ts', env)
+    const [, appURL2] = await waitFor(second, /this process listens on (http:\/\/127\.0\.0\.1:\d+)/)
+    expect(second.output()).toContain('(reused)')
+    expect(second.output()).toContain('Sign in   dora / (the password it already had)')
+    const c2 = new CookieClient(appURL2 as string)
+    expect((await c2.login('dora', 'dora demo password')).status).toBe(303)
+    expect((await c2.get('/files')).body.match(/\/download"/g)).toHaveLength(4)
+    expect(fs.readFileSync(path.join(data, 'keys', 'signing-keys.txt'), 'utf8')).toBe(keysBefore)
+    second.child.kill('SIGINT')
+    expect(await second.exit).toBe(0)
+  }, 60_000)
+})
