@@ -12,16 +12,24 @@ import { startTestServer, type TestServer } from '../support/test-server.js'
 // DL_RESUME=on (CONTRACT §5): a token buys one complete delivery, resumable after an interruption.
 // Short enough to outlast in a test, long enough that a busy machine's pauses do not cut deliveries.
 const LEASE_MS = 1500
-const SIZE = 16 * 1024 * 1024
-// Loopback sockets here buffer up to ~36 MiB (tcp_rmem + tcp_wmem): a delivery meant to stay
-// running while a client holds it unread needs a larger file. Sparse, so it costs no disk.
+// Loopback sockets buffer up to ~36 MiB (tcp_rmem 32 MiB + tcp_wmem 4 MiB): whatever is left of a
+// file when a client hangs up must be larger, or the kernel swallows it all and the server rightly
+// counts the delivery complete. Half of SIZE is 48 MiB.
+const SIZE = 96 * 1024 * 1024
+// A delivery meant to stay running while a client holds it unread. Sparse, so it costs no disk.
 const HUGE = 160 * 1024 * 1024
+/** Every 4-byte word holds its own index, so a resumption at the wrong offset cannot match. */
+function countingBytes(size: number): Buffer {
+  const bytes = Buffer.allocUnsafe(size)
+  for (let i = 0; i < size / 4; i += 1) bytes.writeUInt32LE(i, i * 4)
+  return bytes
+}
 let t: TestServer
 let big: Buffer
 
 beforeAll(async () => {
   t = await startTestServer({ env: { DL_RESUME: 'on', DL_RESUME_MAX: '2', DL_RESUME_LEASE_MS: String(LEASE_MS) } })
-  big = randomBytes(SIZE)
+  big = countingBytes(SIZE)
   fs.writeFileSync(path.join(t.root, 'big.bin'), big)
   fs.closeSync(fs.openSync(path.join(t.root, 'huge.bin'), 'w'))
   fs.truncateSync(path.join(t.root, 'huge.bin'), HUGE)
@@ -141,7 +149,8 @@ describe('resumable single use (DL_RESUME=on)', () => {
 
   it('never answers 206 to a resumption once the file changed since the first delivery: the whole new file comes with 200', async () => {
     const file = path.join(t.root, 'changing.bin')
-    fs.writeFileSync(file, randomBytes(4 * 1024 * 1024))
+    fs.closeSync(fs.openSync(file, 'w'))
+    fs.truncateSync(file, HUGE)
     const { token, jti } = await mint('changing.bin')
     const first = await readThenHangUp(url(token), 1024 * 1024)
     await waitForEvent(t, jti, 'delivery.interrupted')
