@@ -85,8 +85,9 @@ describe('DL_WORKERS=2', () => {
     await expect.poll(() => answered(200).length + answered(410).length, { timeout: 5000 }).toBe(240)
     const served = answered(200)
     expect(served).toHaveLength(30)
-    // Both workers did serve: the port really is shared.
-    expect(new Set(served.map((line) => line.worker))).toEqual(new Set([1, 2]))
+    // Both workers answered: the port really is shared. (Which worker wins each race is up to the
+    // scheduler: on a busy machine one can win them all, so the refusals count too.)
+    expect(new Set([...served, ...answered(410)].map((line) => line.worker))).toEqual(new Set([1, 2]))
 
     const metrics = await request(`${url}/metrics`)
     const text = await metrics.body.text()
