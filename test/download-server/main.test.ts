@@ -1,65 +1,33 @@
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createIssuer, AUDIENCE, ISSUER, type TestIssuer } from './support/issuer.js'
-import { spawnDownloadServer, type SpawnedServer } from './support/spawn-server.js'
+import { writeSparseFile } from './support/file-fixtures.js'
+import { connects, statusOf } from './support/http-probes.js'
+import { createIssuer, type TestIssuer } from './support/issuer.js'
+import { serverEnv } from './support/server-env.js'
+import { spawnedServers, type SpawnedServer } from './support/spawn-server.js'
 
 // The standalone server as operators run it: a real process, configured only from the environment.
 let dir: string
 let issuer: TestIssuer
 let env: Record<string, string>
 const BIG = 48 * 1024 * 1024
-const running: SpawnedServer[] = []
+const servers = spawnedServers()
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-main-'))
   fs.mkdirSync(path.join(dir, 'root'))
   fs.writeFileSync(path.join(dir, 'root', 'small.txt'), 'small file\n')
-  fs.closeSync(fs.openSync(path.join(dir, 'root', 'big.bin'), 'w'))
-  fs.truncateSync(path.join(dir, 'root', 'big.bin'), BIG)
+  writeSparseFile(path.join(dir, 'root', 'big.bin'), BIG)
   issuer = createIssuer()
-  env = {
-    DL_HOST: '127.0.0.1',
-    DL_PORT: '0',
-    DL_ROOT: path.join(dir, 'root'),
-    DL_PUBLIC_KEYS: issuer.key.publicKey.paserk,
-    DL_ISSUER: ISSUER,
-    DL_AUDIENCE: AUDIENCE,
-    DL_JTI_STORE: `sqlite:${path.join(dir, 'data', 'used.db')}`,
-  }
+  env = { ...serverEnv(path.join(dir, 'root'), issuer), DL_JTI_STORE: `sqlite:${path.join(dir, 'data', 'used.db')}` }
 })
-afterEach(() => {
-  for (const server of running.splice(0)) server.signal('SIGKILL', 'group')
-})
+afterEach(() => servers.killAll())
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-const start = async (via: 'npm' | 'node' = 'node'): Promise<{ server: SpawnedServer; url: string }> => {
-  const server = spawnDownloadServer(env, { via })
-  running.push(server)
-  return { server, url: await server.listening() }
-}
-
-const statusOf = async (url: string): Promise<number> => {
-  const res = await request(url)
-  await res.body.arrayBuffer()
-  return res.statusCode
-}
-
-/** Whether a new TCP connection to the server's port is accepted (the listening socket is open). */
-function connects(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), hostname)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
+const start = (via: 'npm' | 'node' = 'node'): Promise<{ server: SpawnedServer; url: string }> => servers.start(env, { via })
 
 /** Starts a download of big.bin and reads only its first chunk, leaving the rest in flight. */
 async function startSlowDownload(url: string): Promise<{ rest: Promise<number> }> {

@@ -4,9 +4,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { createIssuer, AUDIENCE, ISSUER, type TestIssuer } from './support/issuer.js'
+import { statusOf } from './support/http-probes.js'
+import { createIssuer, type TestIssuer } from './support/issuer.js'
 import { REDIS_URL, deleteKeys, newRedisPrefix } from './support/redis.js'
-import { spawnDownloadServer, type SpawnedServer } from './support/spawn-server.js'
+import { serverEnv } from './support/server-env.js'
+import { spawnedServers, type SpawnedServer } from './support/spawn-server.js'
 
 // CONTRACT §5 with real processes: a server killed with SIGKILL mid-delivery holds its lease until
 // it lapses (never two deliveries at once), then the token resumes on a restarted server.
@@ -18,7 +20,7 @@ const SIZE = 64 * 1024 * 1024
 let dir: string
 let issuer: TestIssuer
 let fileHash: string
-const running: SpawnedServer[] = []
+const servers = spawnedServers()
 const prefixes: string[] = []
 
 beforeAll(() => {
@@ -29,35 +31,14 @@ beforeAll(() => {
   fileHash = createHash('sha256').update(content).digest('hex')
   issuer = createIssuer()
 })
-afterEach(() => {
-  for (const server of running.splice(0)) server.signal('SIGKILL', 'group')
-})
+afterEach(() => servers.killAll())
 afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
   for (const prefix of prefixes) await deleteKeys(prefix)
 })
 
-async function start(store: Record<string, string>): Promise<{ server: SpawnedServer; url: string }> {
-  const server = spawnDownloadServer({
-    DL_HOST: '127.0.0.1',
-    DL_PORT: '0',
-    DL_ROOT: path.join(dir, 'root'),
-    DL_PUBLIC_KEYS: issuer.key.publicKey.paserk,
-    DL_ISSUER: ISSUER,
-    DL_AUDIENCE: AUDIENCE,
-    DL_RESUME: 'on',
-    DL_RESUME_LEASE_MS: String(LEASE_MS),
-    ...store,
-  })
-  running.push(server)
-  return { server, url: await server.listening() }
-}
-
-const statusOf = async (url: string, headers: Record<string, string> = {}): Promise<number> => {
-  const res = await request(url, { headers })
-  await res.body.dump()
-  return res.statusCode
-}
+const start = (store: Record<string, string>): Promise<{ server: SpawnedServer; url: string }> =>
+  servers.start({ ...serverEnv(path.join(dir, 'root'), issuer), DL_RESUME: 'on', DL_RESUME_LEASE_MS: String(LEASE_MS), ...store })
 
 describe.each([
   ['SQLite', (): Record<string, string> => ({ DL_JTI_STORE: `sqlite:${path.join(dir, `used-${randomBytes(4).toString('hex')}.db`)}` })],

@@ -1,10 +1,11 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { AUDIENCE, ISSUER, createIssuer, type TestIssuer } from '../support/issuer.js'
-import { spawnDownloadServer, type SpawnedServer } from '../support/spawn-server.js'
+import { statusOf } from '../support/http-probes.js'
+import { createIssuer, type TestIssuer } from '../support/issuer.js'
+import { serverEnv } from '../support/server-env.js'
+import { spawnedServers } from '../support/spawn-server.js'
 import { ownRedis, type OwnRedis, type RedisPersistence } from './support/redis-server.js'
 
 // A used-token store in Redis is only as durable as Redis's own persistence (CONTRACT §1,
@@ -12,7 +13,7 @@ import { ownRedis, type OwnRedis, type RedisPersistence } from './support/redis-
 // again on the same data directory, with and without the AOF the docs require.
 let dir: string
 let issuer: TestIssuer
-const servers: SpawnedServer[] = []
+const servers = spawnedServers()
 const redises: OwnRedis[] = []
 
 beforeAll(() => {
@@ -22,7 +23,7 @@ beforeAll(() => {
   issuer = createIssuer()
 })
 afterEach(async () => {
-  for (const server of servers.splice(0)) server.signal('SIGKILL', 'group')
+  servers.killAll()
   for (const redis of redises.splice(0)) await redis.kill()
 })
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
@@ -30,23 +31,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 async function setUp(persistence: RedisPersistence): Promise<{ redis: OwnRedis; url: string }> {
   const redis = await ownRedis(path.join(dir, `redis-${persistence}`), persistence)
   redises.push(redis)
-  const server = spawnDownloadServer({
-    DL_HOST: '127.0.0.1',
-    DL_PORT: '0',
-    DL_ROOT: path.join(dir, 'root'),
-    DL_PUBLIC_KEYS: issuer.key.publicKey.paserk,
-    DL_ISSUER: ISSUER,
-    DL_AUDIENCE: AUDIENCE,
-    DL_JTI_STORE: redis.url,
-  })
-  servers.push(server)
-  return { redis, url: await server.listening() }
-}
-
-const statusOf = async (url: string): Promise<number> => {
-  const res = await request(url)
-  await res.body.arrayBuffer()
-  return res.statusCode
+  const { url } = await servers.start({ ...serverEnv(path.join(dir, 'root'), issuer), DL_JTI_STORE: redis.url })
+  return { redis, url }
 }
 
 /** kill -9 of redis-server, a request while it is away, then the same server on the same directory. */

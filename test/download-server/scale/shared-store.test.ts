@@ -2,16 +2,17 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { AUDIENCE, ISSUER, createIssuer, type TestIssuer } from '../support/issuer.js'
+import { createIssuer, type TestIssuer } from '../support/issuer.js'
 import { REDIS_URL, deleteKeys, newRedisPrefix } from '../support/redis.js'
-import { spawnDownloadServer, type SpawnedServer } from '../support/spawn-server.js'
+import { serverEnv } from '../support/server-env.js'
+import { spawnedServers, type SpawnedServer } from '../support/spawn-server.js'
 import { notServedExactlyOnce, raceTokens } from './support/race.js'
 
 // Several separate `npm run start:download` processes share one used-token store, and racing
 // requests for each token are spread over all of them: the store alone decides who serves.
 let dir: string
 let issuer: TestIssuer
-const running: SpawnedServer[] = []
+const running = spawnedServers()
 const prefix = newRedisPrefix()
 
 beforeAll(() => {
@@ -20,31 +21,15 @@ beforeAll(() => {
   fs.writeFileSync(path.join(dir, 'root', 'f.bin'), Buffer.alloc(4096, 7))
   issuer = createIssuer()
 })
-afterEach(() => {
-  for (const server of running.splice(0)) server.signal('SIGKILL', 'group')
-})
+afterEach(() => running.killAll())
 afterAll(async () => {
   await deleteKeys(prefix)
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
 async function startServers(count: number, store: string): Promise<{ urls: string[]; servers: SpawnedServer[] }> {
-  const servers = Array.from({ length: count }, () =>
-    spawnDownloadServer(
-      {
-        DL_HOST: '127.0.0.1',
-        DL_PORT: '0',
-        DL_ROOT: path.join(dir, 'root'),
-        DL_PUBLIC_KEYS: issuer.key.publicKey.paserk,
-        DL_ISSUER: ISSUER,
-        DL_AUDIENCE: AUDIENCE,
-        DL_JTI_STORE: store,
-        DL_REDIS_KEY_PREFIX: prefix,
-      },
-      { via: 'npm' },
-    ),
-  )
-  running.push(...servers)
+  const env = { ...serverEnv(path.join(dir, 'root'), issuer), DL_JTI_STORE: store, DL_REDIS_KEY_PREFIX: prefix }
+  const servers = Array.from({ length: count }, () => running.spawn(env, { via: 'npm' }))
   const urls = await Promise.all(servers.map((server) => server.listening()))
   return { urls, servers }
 }

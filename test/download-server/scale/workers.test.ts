@@ -1,11 +1,13 @@
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { request } from 'undici'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { AUDIENCE, ISSUER, createIssuer, type TestIssuer } from '../support/issuer.js'
-import { spawnDownloadServer, type SpawnedServer } from '../support/spawn-server.js'
+import { writeSparseFile } from '../support/file-fixtures.js'
+import { connects, statusOf } from '../support/http-probes.js'
+import { createIssuer, type TestIssuer } from '../support/issuer.js'
+import { serverEnv } from '../support/server-env.js'
+import { spawnedServers, type SpawnedServer } from '../support/spawn-server.js'
 import { notServedExactlyOnce, raceTokens } from './support/race.js'
 
 // DL_WORKERS=2: one `npm run start:download` (or node) process is a cluster primary with two
@@ -14,36 +16,20 @@ const BIG = 48 * 1024 * 1024
 let dir: string
 let issuer: TestIssuer
 let env: Record<string, string>
-const running: SpawnedServer[] = []
+const servers = spawnedServers()
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-workers-'))
   fs.mkdirSync(path.join(dir, 'root'))
   fs.writeFileSync(path.join(dir, 'root', 'f.bin'), Buffer.alloc(2048, 1))
-  fs.closeSync(fs.openSync(path.join(dir, 'root', 'big.bin'), 'w'))
-  fs.truncateSync(path.join(dir, 'root', 'big.bin'), BIG)
+  writeSparseFile(path.join(dir, 'root', 'big.bin'), BIG)
   issuer = createIssuer()
-  env = {
-    DL_HOST: '127.0.0.1',
-    DL_PORT: '0',
-    DL_ROOT: path.join(dir, 'root'),
-    DL_PUBLIC_KEYS: issuer.key.publicKey.paserk,
-    DL_ISSUER: ISSUER,
-    DL_AUDIENCE: AUDIENCE,
-    DL_JTI_STORE: `sqlite:${path.join(dir, 'used.db')}`,
-    DL_WORKERS: '2',
-  }
+  env = { ...serverEnv(path.join(dir, 'root'), issuer), DL_JTI_STORE: `sqlite:${path.join(dir, 'used.db')}`, DL_WORKERS: '2' }
 })
-afterEach(() => {
-  for (const server of running.splice(0)) server.signal('SIGKILL', 'group')
-})
+afterEach(() => servers.killAll())
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
 
-async function start(via: 'npm' | 'node', extra: Record<string, string> = {}): Promise<{ server: SpawnedServer; url: string }> {
-  const server = spawnDownloadServer({ ...env, ...extra }, { via })
-  running.push(server)
-  return { server, url: await server.listening() }
-}
+const start = (via: 'npm' | 'node'): Promise<{ server: SpawnedServer; url: string }> => servers.start(env, { via })
 
 interface LogLine { msg?: string; pid?: number; worker?: number; status?: number; route?: string }
 const logLines = (server: SpawnedServer): LogLine[] =>
@@ -51,24 +37,6 @@ const logLines = (server: SpawnedServer): LogLine[] =>
 
 const workerPids = (server: SpawnedServer): number[] =>
   logLines(server).filter((line) => line.msg === 'worker listening').map((line) => line.pid!)
-
-const statusOf = async (url: string): Promise<number> => {
-  const res = await request(url)
-  await res.body.arrayBuffer()
-  return res.statusCode
-}
-
-function connects(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url)
-  return new Promise((resolve) => {
-    const socket = net.connect(Number(port), hostname)
-    socket.once('connect', () => {
-      socket.destroy()
-      resolve(true)
-    })
-    socket.once('error', () => resolve(false))
-  })
-}
 
 describe('DL_WORKERS=2', () => {
   it('serves each token exactly once from both workers, and /metrics counts the requests of both', async () => {
@@ -126,8 +94,7 @@ describe('DL_WORKERS=2', () => {
   it('stops with one line naming DL_JTI_STORE and a non-zero exit when the store cannot be opened', async () => {
     const blocker = path.join(dir, 'not-a-dir')
     fs.writeFileSync(blocker, '')
-    const server = spawnDownloadServer({ ...env, DL_JTI_STORE: `sqlite:${path.join(blocker, 'used.db')}` }, { via: 'npm' })
-    running.push(server)
+    const server = servers.spawn({ ...env, DL_JTI_STORE: `sqlite:${path.join(blocker, 'used.db')}` }, { via: 'npm' })
     const exit = await server.exited
     expect(exit.code).not.toBe(0)
     const lines = server.output().trim().split('\n')

@@ -13,11 +13,15 @@ export interface SpawnedServer {
   signal(signal: NodeJS.Signals, target?: 'process' | 'group'): void
 }
 
+export interface SpawnOptions {
+  via?: 'npm' | 'node'
+}
+
 /**
  * Starts the download server as operators do: `npm run start:download` (or, faster, node with
  * tsx directly), configured only from `env`, in its own process group.
  */
-export function spawnDownloadServer(env: Record<string, string>, options: { via?: 'npm' | 'node' } = {}): SpawnedServer {
+export function spawnDownloadServer(env: Record<string, string>, options: SpawnOptions = {}): SpawnedServer {
   const [command, args] =
     options.via === 'npm'
       ? ['npm', ['run', '--silent', 'start:download']]
@@ -59,6 +63,38 @@ export function spawnDownloadServer(env: Record<string, string>, options: { via?
       } catch {
         // already gone
       }
+    },
+  }
+}
+
+export interface SpawnedServers {
+  /** Spawns a server and keeps it for `killAll`. */
+  spawn(env: Record<string, string>, options?: SpawnOptions): SpawnedServer
+  /** Spawns a server and waits for the address it listens on. */
+  start(env: Record<string, string>, options?: SpawnOptions): Promise<{ server: SpawnedServer; url: string }>
+  /** kill -9 of each kept server's process group (npm and the server under it); forgets them. */
+  killAll(): void
+}
+
+/**
+ * Keeps every server a test file spawns, so that one `afterEach(() => servers.killAll())` stops
+ * whatever a test left running, even when it failed half-way.
+ */
+export function spawnedServers(): SpawnedServers {
+  const running: SpawnedServer[] = []
+  const spawn = (env: Record<string, string>, options?: SpawnOptions): SpawnedServer => {
+    const server = spawnDownloadServer(env, options)
+    running.push(server)
+    return server
+  }
+  return {
+    spawn,
+    start: async (env, options) => {
+      const server = spawn(env, options)
+      return { server, url: await server.listening() }
+    },
+    killAll: () => {
+      for (const server of running.splice(0)) server.signal('SIGKILL', 'group')
     },
   }
 }

@@ -6,8 +6,9 @@ import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { parseDownloadConfig } from '../../../download-server/src/config.js'
 import { startDownloadServer, type RunningDownloadServer } from '../../../download-server/src/server.js'
-import { createIssuer, AUDIENCE, ISSUER, type TestIssuer } from './issuer.js'
+import { createIssuer, type TestIssuer } from './issuer.js'
 import { REDIS_URL, deleteKeys, newRedisPrefix } from './redis.js'
+import { serverEnv } from './server-env.js'
 
 export interface TestServerOptions {
   store?: 'sqlite' | 'redis' | { redisURL: string }
@@ -63,12 +64,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const jtiStore =
     store === 'sqlite' ? `sqlite:${path.join(dir, 'used.db')}` : store === 'redis' ? REDIS_URL : store.redisURL
   const config = parseDownloadConfig({
-    DL_HOST: '127.0.0.1',
-    DL_PORT: '0',
-    DL_ROOT: root,
-    DL_PUBLIC_KEYS: issuer.key.publicKey.paserk,
-    DL_ISSUER: ISSUER,
-    DL_AUDIENCE: AUDIENCE,
+    ...serverEnv(root, issuer),
     DL_JTI_STORE: jtiStore,
     DL_REDIS_KEY_PREFIX: redisPrefix,
     ...options.env,
