@@ -1,6 +1,5 @@
 import { createAdaptorServer } from '@hono/node-server'
 import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { request } from 'undici'
@@ -9,6 +8,7 @@ import { generateSecretKey, type TokenVerifier } from '../../shared/src/index.js
 import { createApp } from '../../download-server/src/app.js'
 import { createDownloadMetrics } from '../../download-server/src/metrics.js'
 import type { UsedTokenStore } from '../../download-server/src/stores/used-token-store.js'
+import { closeServer, listenOnLoopback } from './support/loopback-server.js'
 import { startTestServer, type TestServer } from './support/test-server.js'
 
 let t: TestServer
@@ -88,14 +88,9 @@ describe('unexpected failures', () => {
       clock: () => new Date(),
     })
     server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+    base = await listenOnLoopback(server)
   })
-  afterAll(async () => {
-    const closed = new Promise((resolve) => server.close(resolve))
-    server.closeAllConnections()
-    await closed
-  })
+  afterAll(() => closeServer(server))
 
   it('answers a generic 500 problem without the error’s message or stack', async () => {
     const res = await request(`${base}/d/${hostileToken}`)

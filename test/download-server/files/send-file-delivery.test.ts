@@ -1,11 +1,10 @@
 import fs from 'node:fs'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendFile, type SendFileOptions, type SendFileResult } from '../../../download-server/src/files/send-file.js'
+import { openDescriptorsOf, writeSendFileFixtures } from '../support/file-fixtures.js'
+import { closeServer, listenOnLoopback } from '../support/loopback-server.js'
 
 // The options resumable delivery relies on: the last-byte gate, a cut by signal, an idle cut.
 const BIG = 128 * 1024 * 1024
@@ -17,36 +16,18 @@ let base: string
 let next: { file: string; options: Partial<SendFileOptions>; result?: Promise<SendFileResult> }
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-send-gate-'))
-  bigFile = path.join(dir, 'big.bin')
-  smallFile = path.join(dir, 'small.txt')
-  fs.closeSync(fs.openSync(bigFile, 'w'))
-  fs.truncateSync(bigFile, BIG)
-  fs.writeFileSync(smallFile, '0123456789')
+  ;({ dir, bigFile, smallFile } = writeSendFileFixtures('dl-send-gate-', BIG))
   server = http.createServer((_req, res) => {
     const { file, options } = next
     const size = fs.statSync(file).size
     next.result = sendFile(res, fs.openSync(file, 'r'), { status: 200, headers: { 'content-length': String(size) }, start: 0, end: size - 1, ...options })
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  base = await listenOnLoopback(server)
 })
 afterAll(async () => {
-  const closed = new Promise((resolve) => server.close(resolve))
-  server.closeAllConnections()
-  await closed
+  await closeServer(server)
   fs.rmSync(dir, { recursive: true, force: true })
 })
-
-function openDescriptorsOf(file: string): number {
-  return fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`) === file
-    } catch {
-      return false
-    }
-  }).length
-}
 
 /** Reads a response body until it ends or breaks; returns what arrived and whether it ended cleanly. */
 async function receive(url: string, onChunk: (received: number) => void = () => {}): Promise<{ body: Buffer; clean: boolean }> {

@@ -1,11 +1,10 @@
 import fs from 'node:fs'
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import os from 'node:os'
-import path from 'node:path'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sendFile, type SendFileResult } from '../../../download-server/src/files/send-file.js'
+import { openDescriptorsOf, writeSendFileFixtures } from '../support/file-fixtures.js'
+import { closeServer, listenOnLoopback } from '../support/loopback-server.js'
 
 const BIG = 128 * 1024 * 1024
 let dir: string
@@ -17,13 +16,7 @@ let results: Array<Promise<SendFileResult>> = []
 const responses: http.ServerResponse[] = []
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-send-'))
-  bigFile = path.join(dir, 'big.bin')
-  smallFile = path.join(dir, 'small.txt')
-  // Sparse: large on paper, quick to create and read.
-  fs.closeSync(fs.openSync(bigFile, 'w'))
-  fs.truncateSync(bigFile, BIG)
-  fs.writeFileSync(smallFile, '0123456789')
+  ;({ dir, bigFile, smallFile } = writeSendFileFixtures('dl-send-', BIG))
   server = http.createServer((req, res) => {
     responses.push(res)
     const file = req.url === '/big' ? bigFile : smallFile
@@ -33,25 +26,12 @@ beforeAll(async () => {
       sendFile(res, fs.openSync(file, 'r'), { status: req.url === '/range' ? 206 : 200, headers: { 'content-length': String(end - start + 1) }, start, end }),
     )
   })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  base = await listenOnLoopback(server)
 })
 afterAll(async () => {
-  const closed = new Promise((resolve) => server.close(resolve))
-  server.closeAllConnections()
-  await closed
+  await closeServer(server)
   fs.rmSync(dir, { recursive: true, force: true })
 })
-
-function openDescriptorsOf(file: string): number {
-  return fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`) === file
-    } catch {
-      return false
-    }
-  }).length
-}
 
 describe('sendFile', () => {
   it('sends the asked bytes and reports a completed response', async () => {
