@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CookieClient } from './support/cookie-client.js'
 import { AUDIENCE, ISSUER, startHarness } from './support/app-harness.js'
 import type { Harness } from './support/app-harness.js'
+import { signIn } from './support/sign-in.js'
 
 let h: Harness
 const MAX = 256 * 1024
@@ -16,11 +17,6 @@ afterAll(async () => {
   await h.close()
 })
 
-async function signIn(username: string, password: string): Promise<CookieClient> {
-  const c = h.client()
-  expect((await c.login(username, password)).status).toBe(303)
-  return c
-}
 const fileIdsIn = (html: string): string[] => [...html.matchAll(/href="\/files\/([A-Za-z0-9_-]+)\/download"/g)].map((m) => m[1] as string)
 const tokenOf = (location: string): string => /\/d\/(v4\.public\.[A-Za-z0-9_.-]+)$/.exec(location)?.[1] ?? ''
 function payloadOf(token: string): Record<string, unknown> {
@@ -37,7 +33,7 @@ async function upload(c: CookieClient, filename: string, content: Buffer): Promi
 
 describe('files', () => {
   it('lists the user\'s files with name, size, date and a download link to the app, never a token', async () => {
-    const c = await signIn(h.demo.username, h.demo.password)
+    const c = await signIn(h, h.demo.username, h.demo.password)
     const page = await c.get('/files')
     expect(page.status).toBe(200)
     expect(page.body).toContain('welcome.txt')
@@ -49,7 +45,7 @@ describe('files', () => {
   })
 
   it('uploads a file, lists it, and the download server serves exactly those bytes once', async () => {
-    const c = await signIn(h.other.username, h.other.password)
+    const c = await signIn(h, h.other.username, h.other.password)
     const content = randomBytes(50_000)
     const r = await upload(c, 'report 2024.pdf', content)
     expect(r.status).toBe(303)
@@ -75,7 +71,7 @@ describe('files', () => {
   })
 
   it('answers the download link with 303, no-store and no-referrer, and a fresh token on every click', async () => {
-    const c = await signIn(h.demo.username, h.demo.password)
+    const c = await signIn(h, h.demo.username, h.demo.password)
     const [id] = fileIdsIn((await c.get('/files')).body)
     const a = await c.get(`/files/${id}/download`)
     const b = await c.get(`/files/${id}/download`)
@@ -94,7 +90,7 @@ describe('files', () => {
   })
 
   it('puts the file id, name and size in the token, with the settings\' lifetime, and nothing about the user', async () => {
-    const c = await signIn(h.demo.username, h.demo.password)
+    const c = await signIn(h, h.demo.username, h.demo.password)
     const page = (await c.get('/files')).body
     const [id] = fileIdsIn(page)
     const token = tokenOf((await c.get(`/files/${id}/download`)).location)
@@ -112,9 +108,9 @@ describe('files', () => {
   })
 
   it("answers 404 for another user's file id, exactly as for a missing one, and mints no token", async () => {
-    const owner = await signIn(h.demo.username, h.demo.password)
+    const owner = await signIn(h, h.demo.username, h.demo.password)
     const [id] = fileIdsIn((await owner.get('/files')).body)
-    const stranger = await signIn(h.other.username, h.other.password)
+    const stranger = await signIn(h, h.other.username, h.other.password)
     const theirs = await stranger.get(`/files/${id}/download`)
     const missing = await stranger.get('/files/AAAAAAAAAAAAAAAAAAAAAA/download')
     const malformed = await stranger.get('/files/..%2F..%2Fetc%2Fpasswd/download')
@@ -127,7 +123,7 @@ describe('files', () => {
   })
 
   it('refuses an upload over APP_UPLOAD_MAX_BYTES with 413 and keeps nothing of it', async () => {
-    const c = await signIn(h.demo.username, h.demo.password)
+    const c = await signIn(h, h.demo.username, h.demo.password)
     const before = h.storedFiles()
     const r = await upload(c, 'big.bin', randomBytes(MAX + 1))
     expect(r.status).toBe(413)
@@ -138,7 +134,7 @@ describe('files', () => {
   })
 
   it('keeps the original name as metadata only: a path in it never becomes a path on disk', async () => {
-    const c = await signIn(h.other.username, h.other.password)
+    const c = await signIn(h, h.other.username, h.other.password)
     const r = await upload(c, '../../../../tmp/esc\nape.txt', Buffer.from('hello'))
     expect(r.status).toBe(303)
     const page = (await c.get('/files')).body
@@ -148,7 +144,7 @@ describe('files', () => {
   })
 
   it('escapes a file name that looks like markup', async () => {
-    const c = await signIn(h.other.username, h.other.password)
+    const c = await signIn(h, h.other.username, h.other.password)
     await upload(c, '<img src=x onerror=alert(1)>.txt', Buffer.from('x'))
     const page = (await c.get('/files')).body
     expect(page).toContain('&lt;img src=x onerror=alert(1)&gt;.txt')
@@ -156,7 +152,7 @@ describe('files', () => {
   })
 
   it('answers 400, not 500, to a malformed multipart body', async () => {
-    const c = await signIn(h.other.username, h.other.password)
+    const c = await signIn(h, h.other.username, h.other.password)
     const token = await c.csrfFrom('/files')
     const body = `--XX\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n--XX\r\nContent-Disposition: form-data; name="file"; filename="a\u0007.txt"\r\n\r\nhi\r\n--XX--\r\n`
     const r = await c.send('POST', '/files', { body, headers: { 'content-type': 'multipart/form-data; boundary=XX' } })
@@ -165,7 +161,7 @@ describe('files', () => {
   })
 
   it('answers 400 to an upload without a file', async () => {
-    const c = await signIn(h.other.username, h.other.password)
+    const c = await signIn(h, h.other.username, h.other.password)
     const token = await c.csrfFrom('/files')
     const r = await c.postMultipart('/files', [{ name: '_csrf', value: token }])
     expect(r.status).toBe(400)

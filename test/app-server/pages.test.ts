@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Answer, CookieClient } from './support/cookie-client.js'
+import type { Answer } from './support/cookie-client.js'
 import { startHarness } from './support/app-harness.js'
 import type { Harness } from './support/app-harness.js'
+import { signIn } from './support/sign-in.js'
 
 let h: Harness
 beforeAll(async () => {
@@ -10,12 +11,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close()
 })
-
-async function signIn(username: string, password: string): Promise<CookieClient> {
-  const c = h.client()
-  expect((await c.login(username, password)).status).toBe(303)
-  return c
-}
 
 const CSP = "default-src 'none';style-src 'self';img-src 'self';form-action 'self';frame-ancestors 'none';base-uri 'none'"
 
@@ -36,7 +31,7 @@ describe('pages', () => {
     const anon = h.client()
     expectSafePage(await anon.get('/login'), '/login')
     expectSafePage(await anon.get('/no-such-page'), '404')
-    const admin = await signIn(h.admin.username, h.admin.password)
+    const admin = await signIn(h, h.admin.username, h.admin.password)
     for (const path of ['/files', '/account/sessions', '/admin/users', '/files/AAAAAAAAAAAAAAAAAAAAAA/download']) {
       expectSafePage(await admin.get(path), path)
     }
@@ -44,8 +39,8 @@ describe('pages', () => {
   })
 
   it('put a _csrf field in every form that posts', async () => {
-    const admin = await signIn(h.admin.username, h.admin.password)
-    await signIn(h.admin.username, h.admin.password)
+    const admin = await signIn(h, h.admin.username, h.admin.password)
+    await signIn(h, h.admin.username, h.admin.password)
     for (const path of ['/files', '/account/sessions', '/admin/users']) {
       const html = (await admin.get(path)).body
       const forms = html.match(/<form method="post"[\s\S]*?<\/form>/g) ?? []
@@ -66,7 +61,7 @@ describe('pages', () => {
     expect(r.status).toBe(404)
     expect(r.body).toContain('Not found')
     expect((await anon.get('/')).location).toBe('/login')
-    const c = await signIn(h.demo.username, h.demo.password)
+    const c = await signIn(h, h.demo.username, h.demo.password)
     expect((await c.get('/')).location).toBe('/files')
     expect((await c.get('/login')).location).toBe('/files')
   })
