@@ -1,4 +1,5 @@
 import { sign, type KeyObject } from 'node:crypto'
+import { AUDIENCE, ISSUER } from './token-fixtures.js'
 
 // Builds v4.public tokens by hand (PAE + Ed25519 from node:crypto, independent of the paseto
 // package), so that tests can sign what no well-behaved signer would: duplicate keys, wrong
@@ -38,8 +39,8 @@ export function craftToken(options: CraftOptions): string {
 export function goodClaims(now: Date, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const iat = new Date(Math.floor(now.getTime() / 1000) * 1000)
   return {
-    iss: 'https://app.example',
-    aud: 'https://dl.example',
+    iss: ISSUER,
+    aud: AUDIENCE,
     jti: 'AAAAAAAAAAAAAAAAAAAAAA',
     iat: iat.toISOString(),
     exp: new Date(iat.getTime() + 300_000).toISOString(),

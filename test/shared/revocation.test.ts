@@ -1,31 +1,16 @@
 import { describe, expect, it } from 'vitest'
-import {
-  MAX_REVOCATION_TOKEN_LENGTH,
-  createKeySet,
-  createTokenSigner,
-  createTokenVerifier,
-  generateSecretKey,
-  newJti,
-} from '../../shared/src/index.js'
+import { MAX_REVOCATION_TOKEN_LENGTH, generateSecretKey, newJti } from '../../shared/src/index.js'
 import { craftToken, goodClaims } from './craft-token.js'
+import { codeOf, tokenPair } from './token-fixtures.js'
 
-const ISSUER = 'https://app.example'
-const AUDIENCE = 'https://dl.example'
 const NOW = new Date('2030-05-01T12:00:00Z')
 const key = generateSecretKey()
-const signer = createTokenSigner({ key, issuer: ISSUER, audience: AUDIENCE })
-const verifier = createTokenVerifier({ keys: createKeySet([key.publicKey]), issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0 })
+const { signer, verifier } = tokenPair(key)
 const footer = JSON.stringify({ kid: key.kid })
 
 function revocationClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { ...goodClaims(NOW), file: undefined, exp: '2030-05-01T12:01:00Z', revoke: [newJti()], ...overrides }
 }
-
-const codeOf = async (promise: Promise<unknown>): Promise<string> =>
-  promise.then(
-    () => 'accepted',
-    (error: { code?: string }) => error.code ?? 'no code',
-  )
 
 const craft = (claims: Record<string, unknown>, implicitAssertion = 'revoke'): string =>
   craftToken({ payload: JSON.stringify(claims), footer, key: key.keyObject, implicitAssertion })

@@ -1,20 +1,12 @@
 import { PublicProtocol } from 'paseto'
 import { ImportPublicKeyFactory, ImportSecretKeyFactory, SignFactory, VerifyFactory } from 'paseto/v4/public'
 import { describe, expect, it } from 'vitest'
-import {
-  createKeySet,
-  createTokenSigner,
-  createTokenVerifier,
-  generateSecretKey,
-  isValidJti,
-} from '../../shared/src/index.js'
+import { createTokenSigner, generateSecretKey, isValidJti } from '../../shared/src/index.js'
+import { AUDIENCE, ISSUER, tokenPair } from './token-fixtures.js'
 
-const ISSUER = 'https://app.example'
-const AUDIENCE = 'https://dl.example'
 const NOW = new Date('2030-05-01T12:00:00.750Z')
 const key = generateSecretKey()
-const signer = createTokenSigner({ key, issuer: ISSUER, audience: AUDIENCE })
-const verifier = createTokenVerifier({ keys: createKeySet([key.publicKey]), issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0 })
+const { signer, verifier } = tokenPair(key)
 
 const partsOf = (token: string): { header: string; payload: Record<string, unknown>; footer: string } => {
   const [v, purpose, payload, footer] = token.split('.')

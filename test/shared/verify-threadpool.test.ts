@@ -1,38 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import {
   createKeySet,
-  createTokenSigner,
   createTokenVerifier,
   generateSecretKey,
   type TokenErrorCode,
   type TokenVerifier,
 } from '../../shared/src/index.js'
 import { craftToken, flipBit, goodClaims } from './craft-token.js'
+import { codeOf as verdictOf, tokenPair } from './token-fixtures.js'
 
 // `verifyOn: 'threadpool'` moves the Ed25519 check to libuv's threads; every answer must stay
 // the same as on the caller's thread. And the verifier's shortcut for its own kid footers must
 // not change what any other footer gets.
-const ISSUER = 'https://app.example'
-const AUDIENCE = 'https://dl.example'
 const NOW = new Date('2030-05-01T12:00:00Z')
 const ours = generateSecretKey()
 const stranger = generateSecretKey()
-const options = { keys: createKeySet([ours.publicKey]), issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0 }
-const onCaller = createTokenVerifier(options)
+const { signer, verifier: onCaller, verifierOptions: options } = tokenPair(ours)
 const onPool = createTokenVerifier({ ...options, verifyOn: 'threadpool' })
-const signer = createTokenSigner({ key: ours, issuer: ISSUER, audience: AUDIENCE })
 const kidFooter = JSON.stringify({ kid: ours.kid })
 
-async function codeOf(verifier: TokenVerifier, token: string): Promise<TokenErrorCode | 'accepted'> {
-  try {
-    await verifier.verifyDownload(token, { now: NOW })
-    return 'accepted'
-  } catch (error) {
-    const code = (error as { code?: TokenErrorCode }).code
-    if (code === undefined) throw error
-    return code
-  }
-}
+const codeOf = (verifier: TokenVerifier, token: string): Promise<TokenErrorCode | 'accepted'> => verdictOf(verifier.verifyDownload(token, { now: NOW }))
 
 const craft = (claims: Record<string, unknown>, footer: string | undefined = kidFooter, key = ours): string =>
   craftToken({ payload: JSON.stringify(claims), footer, key: key.keyObject })

@@ -2,20 +2,17 @@ import { describe, expect, it } from 'vitest'
 import {
   MAX_DOWNLOAD_TOKEN_LENGTH,
   createKeySet,
-  createTokenSigner,
   createTokenVerifier,
   generateSecretKey,
   type TokenErrorCode,
 } from '../../shared/src/index.js'
 import { craftToken, flipBit, goodClaims } from './craft-token.js'
+import { AUDIENCE, ISSUER, codeOf, tokenPair } from './token-fixtures.js'
 
-const ISSUER = 'https://app.example'
-const AUDIENCE = 'https://dl.example'
 const NOW = new Date('2030-05-01T12:00:00Z')
 const ours = generateSecretKey()
 const stranger = generateSecretKey()
-const verifier = createTokenVerifier({ keys: createKeySet([ours.publicKey]), issuer: ISSUER, audience: AUDIENCE, clockToleranceSeconds: 0 })
-const signer = createTokenSigner({ key: ours, issuer: ISSUER, audience: AUDIENCE })
+const { signer, verifier } = tokenPair(ours)
 const kidFooter = JSON.stringify({ kid: ours.kid })
 
 function craft(claims: Record<string, unknown>, options: { footer?: string; key?: typeof ours; implicitAssertion?: string } = {}): string {
@@ -25,17 +22,6 @@ function craft(claims: Record<string, unknown>, options: { footer?: string; key?
     key: (options.key ?? ours).keyObject,
     implicitAssertion: options.implicitAssertion,
   })
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<TokenErrorCode | 'accepted'> {
-  try {
-    await promise
-    return 'accepted'
-  } catch (error) {
-    const code = (error as { code?: TokenErrorCode }).code
-    if (code === undefined) throw error
-    return code
-  }
 }
 
 const download = (token: string, now = NOW): Promise<TokenErrorCode | 'accepted'> => codeOf(verifier.verifyDownload(token, { now }))
