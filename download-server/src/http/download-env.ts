@@ -9,12 +9,15 @@ export interface Delivery {
 }
 
 /**
- * A file a route decided to send: its response (status and headers) is the route's Hono
- * response, the body is streamed by the file-delivery middleware once every header is set.
+ * A file a route decided to send: its status is the route's Hono response's; its headers and
+ * body are written to Node's response by the file-delivery middleware, once every inner
+ * middleware is done.
  */
 export interface PendingFile extends DeliveryHooks {
   /** The open file's descriptor; whoever sends (or drops) the file closes it. */
   fd: number
+  /** The file's own headers (file-headers.ts); the security headers are already on Node's response. */
+  headers: Readonly<Record<string, string>>
   /** Inclusive byte range. */
   start: number
   end: number

@@ -1,5 +1,4 @@
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response'
-import type { OutgoingHttpHeaders } from 'node:http'
 import type { MiddlewareHandler } from 'hono'
 import fs from 'node:fs'
 import { BufferPool } from '../files/buffer-pool.js'
@@ -28,11 +27,10 @@ export function fileDelivery(deps: { metrics: DownloadMetrics }): MiddlewareHand
         fs.closeSync(pending.fd)
         return
       }
-      const headers: OutgoingHttpHeaders = Object.fromEntries(c.res.headers)
       deps.metrics.deliveriesInFlight.inc()
       result = await sendFile(c.env.outgoing, pending.fd, {
         status: c.res.status as 200 | 206,
-        headers,
+        headers: pending.headers,
         start: pending.start,
         end: pending.end,
         signal: pending.signal,

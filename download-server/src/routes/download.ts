@@ -81,13 +81,16 @@ async function answer(deps: DownloadRouteDeps, c: Context<DownloadEnv>, claims: 
 
   const partial = headOnly ? undefined : send
   const headers = fileHeaders({ file: claims.file, name: claims.name, size: file.size, validators, range: partial })
+  const status = partial === undefined ? 200 : 206
+  c.set('outcome', partial === undefined ? 'ok' : 'partial')
   if (hooks === undefined) {
     fs.closeSync(file.fd)
-  } else {
-    c.set('pendingFile', { fd: file.fd, start: partial?.start ?? 0, end: partial?.end ?? file.size - 1, ...hooks })
+    return c.body(null, status, headers)
   }
-  c.set('outcome', partial === undefined ? 'ok' : 'partial')
-  return c.body(null, partial === undefined ? 200 : 206, headers)
+  // The file's headers go to Node's response with its body (file-delivery.ts): building a web
+  // `Headers` only to copy it back out cost more than any other header work here.
+  c.set('pendingFile', { fd: file.fd, start: partial?.start ?? 0, end: partial?.end ?? file.size - 1, headers, ...hooks })
+  return c.body(null, status)
 }
 
 async function verify(deps: DownloadRouteDeps, token: string): Promise<DownloadClaims> {
