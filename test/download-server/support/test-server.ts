@@ -84,7 +84,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     server,
     close: async () => {
       await server.close()
-      if (store === 'redis') await deleteKeys(redisPrefix)
+      // Any Redis store here is the local one, reached directly or through a test's relay.
+      if (store !== 'sqlite') await deleteKeys(redisPrefix)
       fs.rmSync(dir, { recursive: true, force: true })
     },
   }
