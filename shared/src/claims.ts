@@ -8,27 +8,25 @@ export const MAX_CLOCK_TOLERANCE_SECONDS = 30
 /** A revocation token lists 1 to this many `jti`s (CONTRACT §4). */
 export const MAX_REVOKED_PER_TOKEN = 1000
 
-/** The claims of a download token (CONTRACT §1), typed and checked. */
-export interface DownloadClaims {
+/** The registered claims every token of ours carries (CONTRACT §1, §4). */
+export interface RegisteredClaims {
   iss: string
   aud: string
   jti: string
   iat: Date
   exp: Date
   nbf?: Date
+}
+
+/** The claims of a download token (CONTRACT §1), typed and checked. */
+export interface DownloadClaims extends RegisteredClaims {
   file: string
   name?: string
   size?: number
 }
 
 /** The claims of a revocation token (CONTRACT §4). */
-export interface RevocationClaims {
-  iss: string
-  aud: string
-  jti: string
-  iat: Date
-  exp: Date
-  nbf?: Date
+export interface RevocationClaims extends RegisteredClaims {
   revoke: string[]
 }
 
@@ -90,16 +88,7 @@ function requiredTime(payload: Record<string, unknown>, claim: string): Instant 
   return value
 }
 
-interface CommonClaims {
-  iss: string
-  aud: string
-  jti: string
-  iat: Date
-  exp: Date
-  nbf?: Date
-}
-
-function parseCommon(payload: Record<string, unknown>): ParsedClaims<CommonClaims> {
+function parseCommon(payload: Record<string, unknown>): ParsedClaims<RegisteredClaims> {
   const iss = requiredString(payload, 'iss')
   const aud = requiredString(payload, 'aud')
   const jti = payload.jti
@@ -108,7 +97,7 @@ function parseCommon(payload: Record<string, unknown>): ParsedClaims<CommonClaim
   const exp = requiredTime(payload, 'exp')
   const nbf = time(payload, 'nbf')
   if (compareInstants(exp, iat) < 0) throw invalid('exp', 'is before "iat"')
-  const claims: CommonClaims = { iss, aud, jti, iat: iat.date, exp: exp.date }
+  const claims: RegisteredClaims = { iss, aud, jti, iat: iat.date, exp: exp.date }
   if (nbf !== undefined) claims.nbf = nbf.date
   return { claims, times: nbf === undefined ? { iat, exp } : { iat, exp, nbf } }
 }
