@@ -4,15 +4,17 @@
 // Replies carry Redis's own TIME, so that every server sharing the Redis judges leases by one
 // clock, whatever its own clock says.
 
-/** KEYS: the ids' keys. Reply: each value ('' when absent), then TIME's seconds and microseconds. */
-export const READ_SCRIPT = `
+// Returns each key's value ('' when absent), then TIME's seconds and microseconds.
+const RETURN_VALUES_AND_TIME = `
 local out = {}
-for i, key in ipairs(KEYS) do out[i] = redis.call('GET', key) or '' end
+for j, key in ipairs(KEYS) do out[j] = redis.call('GET', key) or '' end
 local t = redis.call('TIME')
 out[#KEYS + 1] = t[1]
 out[#KEYS + 2] = t[2]
-return out
-`
+return out`
+
+/** KEYS: the ids' keys. Reply: each value ('' when absent), then TIME's seconds and microseconds. */
+export const READ_SCRIPT = RETURN_VALUES_AND_TIME
 
 /**
  * KEYS: the ids' keys. ARGV, three per key: the value the step read ('' = absent), the value to
@@ -22,13 +24,7 @@ return out
  */
 export const COMPARE_AND_SET_SCRIPT = `
 for i, key in ipairs(KEYS) do
-  if (redis.call('GET', key) or '') ~= ARGV[3 * i - 2] then
-    local out = {}
-    for j, other in ipairs(KEYS) do out[j] = redis.call('GET', other) or '' end
-    local t = redis.call('TIME')
-    out[#KEYS + 1] = t[1]
-    out[#KEYS + 2] = t[2]
-    return out
+  if (redis.call('GET', key) or '') ~= ARGV[3 * i - 2] then${RETURN_VALUES_AND_TIME}
   end
 end
 for i, key in ipairs(KEYS) do
