@@ -2,10 +2,10 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-// The official PASETO/PASERK vectors live in ../shared/vectors beside the clone (CI puts the
-// shared folder there too); they are read, never copied, so that they stay byte-for-byte upstream.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const VECTORS_DIR = path.resolve(repoRoot, '..', 'shared', 'vectors')
+// The official PASETO/PASERK vectors, byte-for-byte copies of upstream kept in test/vectors so
+// that a clone tests on its own. vectors-integrity.test.ts holds them to the sha256 sums their
+// SOURCE.md records; .ci/run also compares them with ../shared/vectors when that folder is there.
+export const VECTORS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'vectors')
 
 export interface VectorFile<T> {
   name: string
