@@ -4,6 +4,12 @@ import fs from 'node:fs'
 import { text } from 'node:stream/consumers'
 import { runCLI } from './program.js'
 
+// A reader that stops early (`token inspect … | head -3`) closes the pipe: that is not an error.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error
+  process.exit(process.exitCode ?? 0)
+})
+
 const { version } = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 
 process.exitCode = await runCLI(process.argv.slice(2), {

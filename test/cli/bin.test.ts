@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -67,6 +68,16 @@ describe('the tokens-done-right binary', () => {
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1)
     expect(result.stderr).toMatch(/^error: --key: /)
     expect(result.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('exits quietly with status 0 when the reader of its output goes away (`… | head -1`)', async () => {
+    const child = spawn(BIN, ['--help'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    // Closed before the CLI has started, so its first write finds a broken pipe (EPIPE).
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null]
+    expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' })
   })
 
   it('reports an unknown command as one line with status 1', async () => {
