@@ -56,7 +56,8 @@ const downloadEnv: Record<string, string | undefined> = {
   DL_PUBLIC_KEYS_FILE: config.publicKeysFile,
   DL_ISSUER: config.tokenIssuer,
   DL_AUDIENCE: config.tokenAudience,
-  DL_JTI_STORE: process.env.DL_JTI_STORE ?? `sqlite:${path.join(config.dataDir, 'used-tokens.db')}`,
+  // An empty variable counts as unset, as everywhere else (docs/operations.md).
+  DL_JTI_STORE: process.env.DL_JTI_STORE || `sqlite:${path.join(config.dataDir, 'used-tokens.db')}`,
   DL_APP_URL: `${withoutTrailingSlash(config.publicURL)}/files`,
 }
 const download = await (async () => {

@@ -102,6 +102,15 @@ describe('npm start (demo.ts)', () => {
     expect(await r.exit).toBe(0)
   })
 
+  it('keeps the used-token store under DATA_DIR when DL_JTI_STORE is set but empty (empty counts as unset)', async () => {
+    const data = tempData()
+    const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: data, DL_JTI_STORE: '' })
+    await waitFor(r, /this process listens on/)
+    expect(fs.existsSync(path.join(data, 'used-tokens.db'))).toBe(true)
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+  })
+
   it('runs both servers with a seeded demo user, prints the sign-in, stops on SIGTERM, and a second run reuses data and keys', async () => {
     const data = tempData()
     const env = { APP_PORT: '0', DL_PORT: '0', DATA_DIR: data, DEMO_USER: 'dora', DEMO_PASSWORD: 'dora demo password' }
