@@ -7,9 +7,10 @@ import type { DownloadMetrics } from '../metrics.js'
 import type { DownloadEnv } from './download-env.js'
 
 /**
- * Streams the file a route left in `pendingFile`, after every inner middleware (security
- * headers) has finished the response's headers, so that a GET sends exactly the headers a
- * HEAD gets. The bytes go straight to Node's response (see send-file.ts). The pending file's
+ * Writes the file a route left in `pendingFile` straight to Node's response (see send-file.ts),
+ * once every inner middleware is done: the status is the route's Hono response's, the headers
+ * are `pendingFile.headers` on top of the security headers already set on Node's response
+ * (security-headers.ts), so that a GET sends exactly the headers a HEAD gets. The pending file's
  * `onFinished` is called exactly once, however the response ended, so a claimed delivery is
  * always completed or released.
  */
