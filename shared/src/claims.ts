@@ -43,6 +43,10 @@ export interface ParsedClaims<C> {
 }
 
 const JTI = /^[A-Za-z0-9_-]{22,64}$/
+// In `u` mode a surrogate pair is one code point, so only a lone surrogate (half of a pair, which
+// JSON's \ud800 escapes can carry) is in category Cs. Such a string is not text: it has no UTF-8
+// form, and a file name or Content-Disposition built from it throws.
+const LONE_SURROGATE = /\p{Cs}/u
 
 /** A fresh token id: 128 random bits, base64url (22 characters). */
 export function newJti(): string {
@@ -56,11 +60,12 @@ export function isValidJti(value: unknown): value is string {
 
 /**
  * A `file` claim as the contract allows it: relative, `/`-separated, not empty, no empty or `..`
- * segment (so no leading `/`), no NUL or backslash. Symlinks are the download server's business.
+ * segment (so no leading `/`), no NUL, backslash or lone surrogate. Symlinks are the download
+ * server's business.
  */
 export function isValidFileClaim(value: unknown): value is string {
   if (typeof value !== 'string' || value === '') return false
-  if (value.includes('\0') || value.includes('\\')) return false
+  if (value.includes('\0') || value.includes('\\') || LONE_SURROGATE.test(value)) return false
   return value.split('/').every((segment) => segment !== '' && segment !== '..')
 }
 
@@ -109,7 +114,7 @@ export function parseDownloadClaims(payload: Record<string, unknown>): ParsedCla
   if (!isValidFileClaim(file)) throw invalid('file', 'must be a relative /-separated path without .. segments')
   const claims: DownloadClaims = { ...common, file }
   if (payload.name !== undefined) {
-    if (typeof payload.name !== 'string') throw invalid('name', 'must be a string')
+    if (typeof payload.name !== 'string' || LONE_SURROGATE.test(payload.name)) throw invalid('name', 'must be a string of Unicode text')
     claims.name = payload.name
   }
   if (payload.size !== undefined) {

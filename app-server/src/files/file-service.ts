@@ -31,12 +31,13 @@ export function newFileId(): string {
 
 /**
  * A name fit to show and to offer in Content-Disposition: the last path segment a browser
- * sent, without control characters, at most 255 characters. Metadata only, never a path.
+ * sent, without control characters, at most 255 UTF-16 units, never ending in half a surrogate
+ * pair (a download token's `name` must be text). Metadata only, never a path.
  */
 export function cleanFileName(raw: string): string {
   const last = raw.split(/[/\\]/).pop() ?? ''
   // eslint-disable-next-line no-control-regex
-  const clean = last.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255)
+  const clean = last.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255).replace(/\p{Cs}/gu, '')
   return clean === '' || clean === '.' || clean === '..' ? 'file' : clean
 }
 

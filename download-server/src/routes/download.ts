@@ -59,6 +59,7 @@ async function answer(deps: DownloadRouteDeps, c: Context<DownloadEnv>, claims: 
   let range: RangeDecision
   let send: { start: number; end: number } | undefined
   let hooks: DeliveryHooks | undefined
+  let headers: Record<string, string>
   try {
     if (claims.size !== undefined && claims.size !== file.size) throw new Refusal('FILE_CHANGED')
     // Range is defined for GET only (RFC 9110 §14.2); HEAD describes the whole file.
@@ -74,13 +75,15 @@ async function answer(deps: DownloadRouteDeps, c: Context<DownloadEnv>, claims: 
       send = plan.range
       hooks = plan.hooks
     }
+    // Still inside the try: whatever fails from here closes the file and ends a claimed delivery.
+    headers = fileHeaders({ file: claims.file, name: claims.name, size: file.size, validators, range: headOnly ? undefined : send })
   } catch (error) {
     fs.closeSync(file.fd)
+    await hooks?.onFinished({ bytesSent: 0, completed: false })
     throw error
   }
 
   const partial = headOnly ? undefined : send
-  const headers = fileHeaders({ file: claims.file, name: claims.name, size: file.size, validators, range: partial })
   const status = partial === undefined ? 200 : 206
   c.set('outcome', partial === undefined ? 'ok' : 'partial')
   if (hooks === undefined) {

@@ -260,6 +260,7 @@ describe('adversarial tokens', () => {
     ['a payload with a duplicated key', () => signRaw(t.issuer.key, { payload: claimsJSON().replace('{', '{"file":"escape.txt",') }), 400, 'token_malformed'],
     ['a payload with a duplicated key spelled with an escape', () => signRaw(t.issuer.key, { payload: claimsJSON().replace('{', '{"fil\\u0065":"escape.txt",') }), 400, 'token_malformed'],
     ['a claim of the wrong type', () => raw({ size: '12' }), 400, 'claim_invalid'],
+    ['a name that is not text (a lone surrogate, no Content-Disposition for it)', () => raw({ name: 'report\ud800.pdf' }), 400, 'claim_invalid'],
     ['a revocation token (implicit assertion "revoke")', () => raw({}, { implicitAssertion: 'revoke' }), 401, 'token_bad_signature'],
     ['a v4.local token', () => 'v4.local.' + randomBytes(80).toString('base64url'), 400, 'token_malformed'],
     ['a v2.public token', () => 'v2.public.' + randomBytes(100).toString('base64url'), 400, 'token_malformed'],
