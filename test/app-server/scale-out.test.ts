@@ -127,6 +127,17 @@ describe('two app servers on Redis sessions', () => {
     expect((await new CookieClient(second).login(u.username, 'wrong 4')).status).toBe(429)
   })
 
+  it('counts a typed username in Redis by its hash, never by the name (it may be a password)', async () => {
+    const typed = `alice password ${randomBytes(4).toString('hex')}`
+    expect((await h.client().login(typed, 'wrong')).status).toBe(401)
+    const client = createClient({ url: 'redis://127.0.0.1:6379' })
+    await client.connect()
+    const keys = await client.keys(`${prefix}*`)
+    client.destroy()
+    expect(keys.some((k) => k.includes('account:'))).toBe(true)
+    expect(keys.join('\n')).not.toContain(typed)
+  })
+
   it('keeps sessions in Redis under the prefix, by handle, never by id', async () => {
     const u = await freshUser()
     const a = h.client()

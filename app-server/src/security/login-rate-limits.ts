@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Request, RequestHandler } from 'express'
 import { rateLimit } from 'express-rate-limit'
 import type { Logger as RateLimitLogger, Store } from 'express-rate-limit'
@@ -46,7 +47,9 @@ export function loginRateLimits(options: {
     rateLimit({
       ...common,
       limit: options.limits.perAccount,
-      keyGenerator: (req) => `account:${accountOf(req)}`,
+      // The typed name may be a password typed in the wrong field: it is counted by its hash,
+      // so it never stands in a key of the (possibly shared) store.
+      keyGenerator: (req) => `account:${createHash('sha256').update(accountOf(req)).digest('base64url')}`,
       skip: (req) => accountOf(req) === '',
       ...(options.store ? { store: options.store('account') } : {}),
     }),
