@@ -49,6 +49,15 @@ describe('pages', () => {
     }
   })
 
+  it('show no message on the sign-in page for an ?ended= reason of their own, such as constructor', async () => {
+    for (const reason of ['constructor', '__proto__', 'toString', 'nonsense']) {
+      const r = await h.client().get(`/login?ended=${reason}`)
+      expect(r.status, reason).toBe(200)
+      expect(r.body, reason).not.toContain('class="flash')
+    }
+    expect((await h.client().get('/login?ended=banned')).body).toContain('class="flash')
+  })
+
   it('serve the stylesheet as text/css', async () => {
     const r = await h.client().get('/static/style.css')
     expect(r.status).toBe(200)

@@ -47,7 +47,9 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
 
   router.get('/login', async (req, res) => {
     if (res.locals.user) return res.redirect(303, '/files')
-    const ended = typeof req.query.ended === 'string' ? ENDED[req.query.ended as SessionEndReason] : undefined
+    const reason = req.query.ended
+    // Own keys only: `?ended=constructor` must not find Object's.
+    const ended = typeof reason === 'string' && Object.hasOwn(ENDED, reason) ? ENDED[reason as SessionEndReason] : undefined
     await loginPage(req, res, 200, ended)
   })
 
