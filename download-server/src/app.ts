@@ -1,4 +1,4 @@
-import { Hono, type Handler } from 'hono'
+import { Hono, type Context, type Handler } from 'hono'
 import type { Logger } from 'pino'
 import { ContractError, problemCode, type TokenVerifier } from '../../shared/src/index.js'
 import type { DownloadConfig } from './config.js'
@@ -78,11 +78,22 @@ export function createApp(deps: DownloadAppDeps): Hono<DownloadEnv> {
       const headers = error instanceof Refusal ? error.headers : undefined
       return problemResponse(c, error.code, { appURL, headers })
     }
+    if (clientHungUpMidRequest(c)) {
+      // The client went away before its request was whole: no fault of ours and no one to answer.
+      c.set('outcome', 'client_gone')
+      return problemResponse(c, 'TOKEN_MALFORMED', { appURL })
+    }
     c.set('outcome', 'internal_error')
     deps.logger.error({ err: describeUnexpected(error), route: c.get('route') }, 'unexpected error')
     return internalErrorResponse(c)
   })
   return app
+}
+
+/** True when reading the request failed because the client closed the connection mid-body. */
+function clientHungUpMidRequest(c: Context<DownloadEnv>): boolean {
+  const incoming = (c.env as Partial<DownloadEnv['Bindings']> | undefined)?.incoming
+  return incoming !== undefined && !incoming.complete && incoming.destroyed
 }
 
 // Error text can quote its input; anything that looks like a token or a download URL is cut out

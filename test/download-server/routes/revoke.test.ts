@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import net from 'node:net'
 import { Readable } from 'node:stream'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
@@ -118,6 +120,22 @@ describe('POST /revoke', () => {
     const res = await request(`${t.url}/revoke`, { method: 'POST', body: Readable.from(chunks()) })
     expect(res.statusCode).toBe(413)
     expect(((await res.body.json()) as { code: string }).code).toBe('payload_too_large')
+  })
+
+  it('logs a client that hangs up mid-body as gone (400 client_gone), not as a server error', async () => {
+    const { port } = new URL(t.url)
+    const socket = net.connect(Number(port), '127.0.0.1')
+    await once(socket, 'connect')
+    socket.write('POST /revoke HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nv4.')
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    socket.destroy()
+    const line = await vi.waitFor(() => {
+      const found = t.logs.map((l) => JSON.parse(l) as { route?: string; status?: number; code?: string }).find((l) => l.route === '/revoke' && l.code === 'client_gone')
+      expect(found).toBeDefined()
+      return found!
+    })
+    expect(line.status).toBe(400)
+    expect(t.logs.join('\n')).not.toContain('unexpected error')
   })
 
   it('answers 400 to an empty body and 405 with Allow: POST to other methods', async () => {
