@@ -56,7 +56,15 @@ export class ConfigError extends Error {
 }
 
 const USERNAME = /^[A-Za-z0-9._-]{1,64}$/
-const port = z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(0, 'must be 0..65535').max(65535, 'must be 0..65535')
+// Decimal digits only, as in the download server's settings: z.coerce.number would read `0x10`
+// as 16, `1e3` as 1000 and ' ' as 0.
+const integer = (min: number, max: number): z.ZodType<number, string> =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().min(min, `must be from ${min} to ${max}`).max(max, `must be from ${min} to ${max}`))
+const port = integer(0, 65535)
 const httpURL = z.string().refine((v) => {
   try {
     const u = new URL(v)
@@ -65,7 +73,6 @@ const httpURL = z.string().refine((v) => {
     return false
   }
 }, 'must be an http:// or https:// URL without credentials, query or fragment')
-const positiveInt = (max: number) => z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`)
 const username = z.string().regex(USERNAME, 'must be 1-64 letters, digits, dot, dash or underscore')
 const password = z.string().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters')
 
@@ -79,13 +86,13 @@ const schema = z.object({
   DL_INTERNAL_URL: httpURL.optional(),
   TOKEN_ISSUER: z.string().min(1).max(512).optional(),
   TOKEN_AUDIENCE: z.string().min(1).max(512).optional(),
-  TOKEN_LIFETIME_SECONDS: positiveInt(MAX_TOKEN_LIFETIME_SECONDS).default(MAX_TOKEN_LIFETIME_SECONDS),
+  TOKEN_LIFETIME_SECONDS: integer(1, MAX_TOKEN_LIFETIME_SECONDS).default(MAX_TOKEN_LIFETIME_SECONDS),
   APP_SESSION_STORE: z.string().refine((v) => /^sqlite:.+/.test(v) || /^rediss?:\/\/.+/.test(v), 'must be sqlite:<path> or a redis:// URL').optional(),
-  APP_SESSION_TTL_SECONDS: positiveInt(30 * 24 * 3600).default(8 * 3600),
+  APP_SESSION_TTL_SECONDS: integer(1, 30 * 24 * 3600).default(8 * 3600),
   APP_SIGNING_KEYS_FILE: z.string().min(1).optional(),
   APP_SESSION_SECRET: z.string().optional().refine((v) => v === undefined || v.split(',').every((s) => s.trim().length >= 32), 'must be one or more comma-separated secrets of at least 32 characters'),
   APP_TRUST_PROXY: z.string().optional().refine((v) => v === undefined || parseTrustProxy(v) !== undefined, "must be 'false', a hop count, 'loopback', or comma-separated addresses/CIDRs ('true' would trust any X-Forwarded-For)"),
-  APP_UPLOAD_MAX_BYTES: positiveInt(Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
+  APP_UPLOAD_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
   APP_DOWNLOAD_OUTCOMES: z.string().refine((v) => /^sqlite:.+/.test(v) || /^rediss?:\/\/.+/.test(v), "must be sqlite:<path> or a redis:// URL (the download server's DL_JTI_STORE)").optional(),
   APP_DOWNLOAD_OUTCOMES_PREFIX: z.string().max(200, 'must be at most 200 characters').default('tdr:dl:'),
   APP_METRICS: z.enum(['on', 'off'], { error: "must be 'on' or 'off'" }).default('off'),

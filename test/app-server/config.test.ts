@@ -82,8 +82,29 @@ describe('parseAppConfig', () => {
   })
 
   it('refuses a token lifetime over 300 s', () => {
-    expect(problemsOf({ TOKEN_LIFETIME_SECONDS: '301' })).toEqual(['TOKEN_LIFETIME_SECONDS: must be at most 300'])
+    expect(problemsOf({ TOKEN_LIFETIME_SECONDS: '301' })).toEqual(['TOKEN_LIFETIME_SECONDS: must be from 1 to 300'])
     expect(parseAppConfig({ TOKEN_LIFETIME_SECONDS: '60' }).tokenLifetimeSeconds).toBe(60)
+  })
+
+  it.each([
+    ['APP_PORT', '0x10', 'must be a whole number from 0 to 65535'],
+    ['APP_PORT', ' ', 'must be a whole number from 0 to 65535'],
+    ['APP_PORT', '1e3', 'must be a whole number from 0 to 65535'],
+    ['APP_PORT', '65536', 'must be from 0 to 65535'],
+    ['DL_PORT', '0x10', 'must be a whole number from 0 to 65535'],
+    ['DL_PORT', '3001.0', 'must be a whole number from 0 to 65535'],
+    ['TOKEN_LIFETIME_SECONDS', '1e2', 'must be a whole number from 1 to 300'],
+    ['APP_SESSION_TTL_SECONDS', '0x10', 'must be a whole number from 1 to 2592000'],
+    ['APP_SESSION_TTL_SECONDS', '0', 'must be from 1 to 2592000'],
+    ['APP_UPLOAD_MAX_BYTES', ' ', `must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`],
+    ['APP_UPLOAD_MAX_BYTES', '9007199254740993', `must be from 1 to ${Number.MAX_SAFE_INTEGER}`],
+  ])('takes %s in decimal digits only: refuses %j', (name, value, message) => {
+    expect(problemsOf({ [name]: value })).toEqual([`${name}: ${message}`])
+  })
+
+  it('reads ports and counts written in decimal digits', () => {
+    const c = parseAppConfig({ APP_PORT: '0', DL_PORT: '65535', TOKEN_LIFETIME_SECONDS: '060', APP_UPLOAD_MAX_BYTES: '1' })
+    expect([c.port, c.downloadPort, c.tokenLifetimeSeconds, c.uploadMaxBytes]).toEqual([0, 65535, 60, 1])
   })
 
   it('refuses an https public URL without a trusted proxy (the app itself speaks plain HTTP)', () => {

@@ -53,8 +53,8 @@ describe('npm run start:app (main.ts)', () => {
     expect(await r.exit).toBe(1)
     const lines = r.output().trim().split('\n')
     expect(lines).toEqual([
-      'app-server: APP_PORT: must be a number',
-      'app-server: TOKEN_LIFETIME_SECONDS: must be at most 300',
+      'app-server: APP_PORT: must be a whole number from 0 to 65535',
+      'app-server: TOKEN_LIFETIME_SECONDS: must be from 1 to 300',
       'app-server: APP_SESSION_STORE: must be sqlite:<path> or a redis:// URL',
     ])
   })
