@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
 
@@ -91,7 +92,7 @@ const schema = z.object({
   APP_SESSION_TTL_SECONDS: integer(1, 30 * 24 * 3600).default(8 * 3600),
   APP_SIGNING_KEYS_FILE: z.string().min(1).optional(),
   APP_SESSION_SECRET: z.string().optional().refine((v) => v === undefined || v.split(',').every((s) => s.trim().length >= 32), 'must be one or more comma-separated secrets of at least 32 characters'),
-  APP_TRUST_PROXY: z.string().optional().refine((v) => v === undefined || parseTrustProxy(v) !== undefined, "must be 'false', a hop count, 'loopback', or comma-separated addresses/CIDRs ('true' would trust any X-Forwarded-For)"),
+  APP_TRUST_PROXY: z.string().optional().refine((v) => v === undefined || parseTrustProxy(v) !== undefined, "must be 'false', a hop count, or comma-separated loopback, linklocal, uniquelocal, IP addresses and CIDRs (prefix 1-32, IPv6 1-128; 'true' would trust any X-Forwarded-For)"),
   APP_UPLOAD_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
   APP_DOWNLOAD_OUTCOMES: z.string().refine((v) => /^sqlite:.+/.test(v) || /^rediss?:\/\/.+/.test(v), "must be sqlite:<path> or a redis:// URL (the download server's DL_JTI_STORE)").optional(),
   APP_DOWNLOAD_OUTCOMES_PREFIX: z.string().max(200, 'must be at most 200 characters').default('tdr:dl:'),
@@ -114,8 +115,21 @@ function parseTrustProxy(value: string): false | number | string | undefined {
   if (/^\d{1,2}$/.test(v)) return Number(v)
   if (v === 'true') return undefined
   const parts = v.split(',').map((p) => p.trim())
-  const ok = parts.every((p) => /^(loopback|linklocal|uniquelocal)$/.test(p) || /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(p))
-  return ok ? parts.join(',') : undefined
+  return parts.every(isTrustedProxy) ? parts.join(',') : undefined
+}
+
+/**
+ * A name proxy-addr knows, an IP address, or an address/prefix. Checked here so that a typo is
+ * refused by name instead of by Express's "invalid IP address". A /0 prefix is refused, as
+ * proxy-addr does: it would trust everyone, like `true`.
+ */
+function isTrustedProxy(part: string): boolean {
+  if (/^(loopback|linklocal|uniquelocal)$/.test(part)) return true
+  const [address = '', prefix, ...rest] = part.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  if (prefix === undefined) return true
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) >= 1 && Number(prefix) <= (version === 4 ? 32 : 128)
 }
 
 /** `http://host:3000/` → `http://host:3000`, the form people write in settings. */

@@ -115,6 +115,23 @@ describe('parseAppConfig', () => {
     expect(c.tokenIssuer).toBe('https://app.example')
   })
 
+  it.each(['abc', '1.2.3.4.5', '::::', '1.2.3.4/99', '::1/129', '10.0.0.0/0', '10.0.0.1,', 'loopback,cafe'])(
+    'refuses APP_TRUST_PROXY=%j by name (not with Express\'s "invalid IP address" at start-up)',
+    (value) => {
+      const problems = problemsOf({ APP_TRUST_PROXY: value })
+      expect(problems).toHaveLength(1)
+      expect(problems[0]).toMatch(/^APP_TRUST_PROXY: must be /)
+    },
+  )
+
+  it('takes APP_TRUST_PROXY addresses, CIDRs and proxy-addr names, comma-separated', () => {
+    expect(parseAppConfig({ APP_TRUST_PROXY: '10.0.0.0/8, 192.168.1.7, ::1/128, fd00::/8, loopback, uniquelocal' }).trustProxy).toBe(
+      '10.0.0.0/8,192.168.1.7,::1/128,fd00::/8,loopback,uniquelocal',
+    )
+    expect(parseAppConfig({ APP_TRUST_PROXY: '2' }).trustProxy).toBe(2)
+    expect(parseAppConfig({ APP_TRUST_PROXY: 'false' }).trustProxy).toBe(false)
+  })
+
   it('takes cookie secrets from APP_SESSION_SECRET when set', () => {
     const a = 'a'.repeat(32)
     const b = 'b'.repeat(40)
