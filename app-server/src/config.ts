@@ -74,6 +74,21 @@ const httpURL = z.string().refine((v) => {
     return false
   }
 }, 'must be an http:// or https:// URL without credentials, query or fragment')
+/**
+ * A Redis URL node-redis can use: it throws a bare "Invalid URL" (or "Invalid pathname") at
+ * start-up otherwise. The message never echoes the value: the URL may hold a password.
+ */
+function isRedisURL(value: string): boolean {
+  try {
+    const u = new URL(value)
+    decodeURIComponent(u.username)
+    decodeURIComponent(u.password)
+    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '' && /^(\/\d*)?$/.test(u.pathname)
+  } catch {
+    return false
+  }
+}
+const storeSetting = (message: string): z.ZodString => z.string().refine((v) => /^sqlite:.+/.test(v) || isRedisURL(v), message)
 const username = z.string().regex(USERNAME, 'must be 1-64 letters, digits, dot, dash or underscore')
 const password = z.string().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters')
 
@@ -88,13 +103,13 @@ const schema = z.object({
   TOKEN_ISSUER: z.string().min(1).max(512).optional(),
   TOKEN_AUDIENCE: z.string().min(1).max(512).optional(),
   TOKEN_LIFETIME_SECONDS: integer(1, MAX_TOKEN_LIFETIME_SECONDS).default(MAX_TOKEN_LIFETIME_SECONDS),
-  APP_SESSION_STORE: z.string().refine((v) => /^sqlite:.+/.test(v) || /^rediss?:\/\/.+/.test(v), 'must be sqlite:<path> or a redis:// URL').optional(),
+  APP_SESSION_STORE: storeSetting('must be sqlite:<path> or a redis:// URL').optional(),
   APP_SESSION_TTL_SECONDS: integer(1, 30 * 24 * 3600).default(8 * 3600),
   APP_SIGNING_KEYS_FILE: z.string().min(1).optional(),
   APP_SESSION_SECRET: z.string().optional().refine((v) => v === undefined || v.split(',').every((s) => s.trim().length >= 32), 'must be one or more comma-separated secrets of at least 32 characters'),
   APP_TRUST_PROXY: z.string().optional().refine((v) => v === undefined || parseTrustProxy(v) !== undefined, "must be 'false', a hop count, or comma-separated loopback, linklocal, uniquelocal, IP addresses and CIDRs (prefix 1-32, IPv6 1-128; 'true' would trust any X-Forwarded-For)"),
   APP_UPLOAD_MAX_BYTES: integer(1, Number.MAX_SAFE_INTEGER).default(100 * 1024 * 1024),
-  APP_DOWNLOAD_OUTCOMES: z.string().refine((v) => /^sqlite:.+/.test(v) || /^rediss?:\/\/.+/.test(v), "must be sqlite:<path> or a redis:// URL (the download server's DL_JTI_STORE)").optional(),
+  APP_DOWNLOAD_OUTCOMES: storeSetting("must be sqlite:<path> or a redis:// URL (the download server's DL_JTI_STORE)").optional(),
   APP_DOWNLOAD_OUTCOMES_PREFIX: z.string().max(200, 'must be at most 200 characters').default('tdr:dl:'),
   APP_METRICS: z.enum(['on', 'off'], { error: "must be 'on' or 'off'" }).default('off'),
   // Parsed here, not handed raw to pino, so a typo is a one-line start-up error, not pino's stack trace.

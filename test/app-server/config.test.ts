@@ -132,6 +132,16 @@ describe('parseAppConfig', () => {
     expect(parseAppConfig({ APP_TRUST_PROXY: 'false' }).trustProxy).toBe(false)
   })
 
+  it.each(['APP_SESSION_STORE', 'APP_DOWNLOAD_OUTCOMES'])('refuses a Redis URL node-redis cannot parse in %s by name, without echoing it', (name) => {
+    for (const value of ['redis://127.0.0.1:abc', 'redis://:s3cret@127.0.0.1:99999', 'redis://127.0.0.1:6379/abc', 'redis:///0']) {
+      const problems = problemsOf({ [name]: value })
+      expect(problems).toHaveLength(1)
+      expect(problems[0]).toMatch(new RegExp(`^${name}: must be sqlite:<path> or a redis:// URL`))
+      expect(problems[0]).not.toContain('s3cret')
+    }
+    expect(parseAppConfig({ [name]: 'rediss://user:p%40ss@cache.internal:6380/3' })).toBeDefined()
+  })
+
   it('takes cookie secrets from APP_SESSION_SECRET when set', () => {
     const a = 'a'.repeat(32)
     const b = 'b'.repeat(40)
