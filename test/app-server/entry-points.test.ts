@@ -75,6 +75,13 @@ describe('npm run start:app (main.ts)', () => {
     expect(r.output()).toMatch(/^app-server: APP_SESSION_STORE: cannot reach redis/m)
   })
 
+  it('exits 1 with one line naming APP_SIGNING_KEYS_FILE when it is a directory', async () => {
+    const data = tempData()
+    const r = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: data, APP_SIGNING_KEYS_FILE: data })
+    expect(await r.exit).toBe(1)
+    expect(r.output().trim().split('\n')).toEqual([`app-server: APP_SIGNING_KEYS_FILE: ${data} is a directory, not a file`])
+  })
+
   it('starts from the settings alone, seeds nothing, and stops with exit 0 on SIGTERM', async () => {
     const data = tempData()
     const r = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: data })

@@ -61,6 +61,17 @@ describe('signing keys', () => {
     expect(message).not.toContain('not-really-a-key')
   })
 
+  it('refuse a keys file that is a directory, set or default, with one line naming APP_SIGNING_KEYS_FILE', () => {
+    const d = tempDir()
+    const publicKeysFile = path.join(d, 'public-keys.txt')
+    fs.mkdirSync(path.join(d, 'signing-keys.txt'))
+    for (const createIfMissing of [false, true]) {
+      const load = (): unknown => loadSigningKeys({ file: path.join(d, 'signing-keys.txt'), createIfMissing, publicKeysFile })
+      expect(load).toThrow(SigningKeysError)
+      expect(load).toThrow(`APP_SIGNING_KEYS_FILE: ${path.join(d, 'signing-keys.txt')} is a directory, not a file`)
+    }
+  })
+
   it('flag a key file that others can read', () => {
     const d = tempDir()
     const file = path.join(d, 'signing-keys.txt')

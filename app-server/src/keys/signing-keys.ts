@@ -30,13 +30,7 @@ export class SigningKeysError extends Error {
  * k4.secret line, restart; delete the oldest line once its tokens (≤ 300 s) have expired.
  */
 export function loadSigningKeys(options: { file: string; createIfMissing: boolean; publicKeysFile: string }): SigningKeys {
-  let lines: string[]
-  if (options.createIfMissing) {
-    lines = readOrCreateSecretFile(options.file, () => `${SECRET_HEADER}${generateSecretKey().paserk}\n`)
-  } else {
-    if (!fs.existsSync(options.file)) throw new SigningKeysError(`APP_SIGNING_KEYS_FILE: ${options.file} does not exist`)
-    lines = readLines(options.file)
-  }
+  const lines = readKeyLines(options)
   if (lines.length === 0) throw new SigningKeysError(`${options.file}: holds no k4.secret key`)
   const all = lines.map((line, i) => {
     try {
@@ -49,4 +43,17 @@ export function loadSigningKeys(options: { file: string; createIfMissing: boolea
   const existing = fs.existsSync(options.publicKeysFile) ? fs.readFileSync(options.publicKeysFile, 'utf8') : undefined
   if (existing !== publicText) writeFileAtomic(options.publicKeysFile, publicText, 0o644)
   return { current: all[all.length - 1] as SecretKey, all, looseMode: isReadableByOthers(options.file) }
+}
+
+function readKeyLines(options: { file: string; createIfMissing: boolean }): string[] {
+  if (!options.createIfMissing && !fs.existsSync(options.file)) throw new SigningKeysError(`APP_SIGNING_KEYS_FILE: ${options.file} does not exist`)
+  try {
+    return options.createIfMissing ? readOrCreateSecretFile(options.file, () => `${SECRET_HEADER}${generateSecretKey().paserk}\n`) : readLines(options.file)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EISDIR') throw new SigningKeysError(`APP_SIGNING_KEYS_FILE: ${options.file} is a directory, not a file`)
+    // A file that was set must be readable; making the default one is DATA_DIR's business.
+    if (!options.createIfMissing) throw new SigningKeysError(`APP_SIGNING_KEYS_FILE: cannot read ${options.file} (${code ?? 'unknown error'})`)
+    throw err
+  }
 }
