@@ -7,7 +7,7 @@ import { Registry } from 'prom-client'
 import { createTokenSigner } from '../../shared/src/index.js'
 import { createApp } from './app.js'
 import type { AppConfig } from './config.js'
-import { withoutTrailingSlash } from './config.js'
+import { ConfigError, withoutTrailingSlash } from './config.js'
 import { openAppDatabase } from './db/open-app-database.js'
 import { FileRepository } from './files/file-repository.js'
 import { FileService } from './files/file-service.js'
@@ -71,6 +71,16 @@ export function dataPaths(dataDir: string): { database: string; filesDir: string
     filesDir: path.join(dataDir, 'files'),
     incomingDir: path.join(dataDir, 'incoming'),
   }
+}
+
+/** Listen errors that come from the address (it does not resolve, or is not this machine's), not the port. */
+const HOST_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EADDRNOTAVAIL'])
+
+/** One start-up line naming the setting to change: APP_HOST, or APP_PORT (in use, not allowed). */
+function listenError(err: unknown, config: AppConfig): ConfigError {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error'
+  const setting = HOST_ERRORS.has(code) ? 'APP_HOST' : 'APP_PORT'
+  return new ConfigError([`${setting}: cannot listen on ${config.host}:${config.port} (${code})`])
 }
 
 /** Wires the app server from its settings and listens. The entry points and the tests call this. */
@@ -169,7 +179,7 @@ export async function startAppServer(config: AppConfig, options: StartAppServerO
     await linkFates.close()
     await opened.close()
     db.close()
-    throw err
+    throw listenError(err, config)
   })
   const address = server.address() as AddressInfo
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
+import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { request } from 'undici'
@@ -82,6 +84,28 @@ describe('npm run start:app (main.ts)', () => {
     expect(r.output().trim().split('\n')).toEqual([`app-server: APP_SIGNING_KEYS_FILE: ${data} is a directory, not a file`])
   })
 
+  it.each([
+    ['an unresolvable APP_HOST', { APP_HOST: 'no-such-host.invalid', APP_PORT: '0' }, /^app-server: APP_HOST: cannot listen on no-such-host\.invalid:0 \((ENOTFOUND|EAI_AGAIN)\)$/],
+    ['an APP_HOST that is not this machine’s', { APP_HOST: '192.0.2.1', APP_PORT: '0' }, /^app-server: APP_HOST: cannot listen on 192\.0\.2\.1:0 \(EADDRNOTAVAIL\)$/],
+  ])('exits 1 with one line naming the setting when it cannot listen: %s', async (_, env, line) => {
+    const r = run('app-server/src/main.ts', { DATA_DIR: tempData(), ...env })
+    expect(await r.exit).toBe(1)
+    expect(r.output().trim().split('\n')).toEqual([expect.stringMatching(line)])
+  })
+
+  it('exits 1 with one line naming APP_PORT when the port is in use', async () => {
+    const taken = net.createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const { port } = taken.address() as AddressInfo
+    try {
+      const r = run('app-server/src/main.ts', { DATA_DIR: tempData(), APP_PORT: String(port) })
+      expect(await r.exit).toBe(1)
+      expect(r.output().trim().split('\n')).toEqual([`app-server: APP_PORT: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`])
+    } finally {
+      taken.close()
+    }
+  })
+
   it('starts from the settings alone, seeds nothing, and stops with exit 0 on SIGTERM', async () => {
     const data = tempData()
     const r = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: data })
@@ -99,6 +123,12 @@ describe('npm start (demo.ts)', () => {
     const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: tempData(), LOG_LEVEL: 'loud' })
     expect(await r.exit).toBe(1)
     expect(r.output().trim().split('\n')).toEqual(['demo: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'])
+  })
+
+  it('exits 1 with one line naming APP_HOST when it does not resolve', async () => {
+    const r = run('app-server/src/demo.ts', { APP_HOST: 'no-such-host.invalid', APP_PORT: '0', DL_PORT: '0', DATA_DIR: tempData(), DL_LOG_LEVEL: 'warn' })
+    expect(await r.exit).toBe(1)
+    expect(r.output().trim().split('\n')).toEqual([expect.stringMatching(/^demo: APP_HOST: cannot listen on no-such-host\.invalid:0 \((ENOTFOUND|EAI_AGAIN)\)$/)])
   })
 
   it('says at start-up that it ignores DL_WORKERS above 1 and names the command that runs workers', async () => {
