@@ -35,6 +35,9 @@ export interface RunningDownloadServer {
   close(): Promise<void>
 }
 
+/** Listen errors that come from DL_HOST (it does not resolve, or is not this machine's); the rest are DL_PORT's. */
+const HOST_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EADDRNOTAVAIL'])
+
 /**
  * Builds the store, verifier, metrics and app from `config`, and listens. Installs no process
  * handlers (signals belong to `main.ts`, or to whoever embeds it, like the demo). Rejects with a
@@ -67,7 +70,8 @@ export async function startDownloadServer(
   } catch (error) {
     await store.close()
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
-    throw new ConfigError([{ variable: 'DL_PORT', message: `cannot listen on ${config.host}:${config.port} (${code})` }])
+    const variable = HOST_ERRORS.has(code) ? 'DL_HOST' : 'DL_PORT'
+    throw new ConfigError([{ variable, message: `cannot listen on ${config.host}:${config.port} (${code})` }])
   }
   const address = server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.port

@@ -153,12 +153,41 @@ describe('start-up errors', () => {
     await expect(started).rejects.toThrow(/^DL_JTI_STORE: cannot open .* for writing/)
   })
 
+  it('refuses a port in use, naming DL_PORT', async () => {
+    const first = await startDownloadServer(parseDownloadConfig({ ...valid(), DL_PORT: '0', DL_JTI_STORE: `sqlite:${path.join(dir, 'in-use-1.db')}` }, { cwd: dir }), { logger: pino({ level: 'silent' }) })
+    try {
+      const config = parseDownloadConfig({ ...valid(), DL_PORT: String(first.port), DL_JTI_STORE: `sqlite:${path.join(dir, 'in-use-2.db')}` }, { cwd: dir })
+      const started = startDownloadServer(config, { logger: pino({ level: 'silent' }) })
+      await expect(started).rejects.toBeInstanceOf(ConfigError)
+      await expect(started).rejects.toThrow(`DL_PORT: cannot listen on 127.0.0.1:${first.port} (EADDRINUSE)`)
+    } finally {
+      await first.close()
+    }
+  })
+
+  it.each([
+    ['does not resolve', 'no-such-host.invalid', /^DL_HOST: cannot listen on no-such-host\.invalid:0 \((ENOTFOUND|EAI_AGAIN)\)$/],
+    ['is not this machine’s', '192.0.2.1', /^DL_HOST: cannot listen on 192\.0\.2\.1:0 \(EADDRNOTAVAIL\)$/],
+  ])('refuses a host that %s, naming DL_HOST (not DL_PORT)', async (_, host, line) => {
+    const config = parseDownloadConfig({ ...valid(), DL_HOST: host, DL_PORT: '0', DL_JTI_STORE: `sqlite:${path.join(dir, 'bad-host.db')}` }, { cwd: dir })
+    const started = startDownloadServer(config, { logger: pino({ level: 'silent' }) })
+    await expect(started).rejects.toBeInstanceOf(ConfigError)
+    await expect(started).rejects.toThrow(line)
+  })
+
   it('starts with an unreachable Redis (health says 503 until it is reachable)', async () => {
     const config = parseDownloadConfig({ ...valid(), DL_PORT: '0', DL_JTI_STORE: 'redis://127.0.0.1:1' }, { cwd: dir })
     const server = await startDownloadServer(config, { logger: pino({ level: 'silent' }) })
     const res = await fetch(`${server.url}/healthz`)
     expect(res.status).toBe(503)
     await server.close()
+  })
+
+  it('stops download-server/src/main.ts on an unresolvable DL_HOST: one line naming it, no stack, non-zero exit', async () => {
+    const spawned = spawnDownloadServer({ ...valid(), DL_HOST: 'no-such-host.invalid', DL_PORT: '0', DL_JTI_STORE: `sqlite:${path.join(dir, 'bad-host-main.db')}` })
+    const { code } = await spawned.exited
+    expect(code).not.toBe(0)
+    expect(spawned.output().trim().split('\n')).toEqual([expect.stringMatching(/^DL_HOST: cannot listen on no-such-host\.invalid:0 \((ENOTFOUND|EAI_AGAIN)\)$/)])
   })
 
   it('stops `npm run start:download` with a bad key: one line naming DL_PUBLIC_KEYS, no stack, non-zero exit', async () => {
