@@ -9,6 +9,11 @@ export interface DownloadCaseSpec {
   title: string
   server: DownloadServerProcess
   target?: Target
+  /**
+   * What the check before measuring asks: `single-use` (a download server: 200, then 410 for
+   * the same token) or `signature` (the verify-only ceiling: 200, and 401 for a tampered token).
+   */
+  check?: 'single-use' | 'signature'
 }
 
 async function signFor(ctx: BenchContext, spec: DownloadCaseSpec, count: number, tag: string): Promise<TokenBatch> {
@@ -36,11 +41,19 @@ function tokenBudget(ctx: BenchContext, durationS: number, lastRate: number | un
   return Math.ceil(expected * durationS) + ctx.options.connections * 4
 }
 
-async function checkSingleUse(ctx: BenchContext, spec: DownloadCaseSpec): Promise<void> {
+async function checkAnswers(ctx: BenchContext, spec: DownloadCaseSpec): Promise<void> {
   const batch = await signFor(ctx, spec, 1, 'check')
-  const url = `${spec.server.url}/d/${batch.tokens[0]!}`
+  const token = batch.tokens[0]!
+  const url = `${spec.server.url}/d/${token}`
   expectAnswer(`${spec.id}: first use of a fresh token`, await ask(url), 200, ctx.files.small.size)
-  expectAnswer(`${spec.id}: second use of the token`, await ask(url), 410)
+  if (spec.check === 'signature') {
+    // One character inside the signature changed (not the last, whose low bits may be padding).
+    const at = token.lastIndexOf('.') - 10
+    const tampered = `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`
+    expectAnswer(`${spec.id}: a tampered token`, await ask(`${spec.server.url}/d/${tampered}`), 401)
+  } else {
+    expectAnswer(`${spec.id}: second use of the token`, await ask(url), 410)
+  }
   await batch.remove()
 }
 
@@ -74,7 +87,7 @@ export function acceptedDownloadCase(ctx: BenchContext, spec: DownloadCaseSpec):
     baseline: 'verify',
     target: spec.target,
     async prepare(): Promise<void> {
-      await checkSingleUse(ctx, spec)
+      await checkAnswers(ctx, spec)
       if (options.warmupS > 0) await load(options.warmupS)
     },
     async run(round: number): Promise<Sample> {

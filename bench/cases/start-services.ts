@@ -19,6 +19,7 @@ export interface Services {
   redis1: Outcome<DownloadServerProcess>
   redis2: Outcome<DownloadServerProcess>
   nodeStatic: Outcome<HTTPService>
+  ceiling: Outcome<HTTPService>
   nginx: Outcome<HTTPService>
   issuing: Outcome<IssuingServers>
   workersSupported: boolean
@@ -87,6 +88,26 @@ export async function startServices(ctx: BenchContext, wanted: (caseId: string) 
     })
     return Object.assign(keep(service), { url })
   }
+  const ceiling = async (): Promise<HTTPService> => {
+    const port = await findFreePort()
+    const url = `http://127.0.0.1:${port}`
+    const service = await startService({
+      name: 'dl-ceiling',
+      command: process.execPath,
+      args: nodeArgs(path.join('bench', 'baselines', 'verify-only-server.ts'), { name: 'dl-ceiling', cpuProfileDir: ctx.options.cpuProfileDir }),
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        CEILING_PORT: String(port),
+        CEILING_PUBLIC_KEY: ctx.publicPASERK,
+        CEILING_FILE: path.join(files.root, files.small.name),
+        CEILING_WORKERS: String(ctx.cpuCount),
+      },
+      logFile: path.join(logDir, 'dl-ceiling.log'),
+      readyUrl: `${url}/healthz`,
+    })
+    return Object.assign(keep(service), { url })
+  }
   const nginxBinary = findNginx()
   const nginx = async (): Promise<HTTPService> => {
     const port = await findFreePort()
@@ -95,7 +116,7 @@ export async function startServices(ctx: BenchContext, wanted: (caseId: string) 
   }
   const hasWorkers = workersSupported(repoRoot)
   const needsSQLite1 = wanted('dl-sqlite-1w') || wanted('dl-used') || wanted('large-dl')
-  const [sqlite1, sqlite2, redis1, redis2, nodeStatic, nginxService, issuing] = await Promise.all([
+  const [sqlite1, sqlite2, redis1, redis2, nodeStatic, nginxService, issuing, ceilingService] = await Promise.all([
     outcome(needsSQLite1, () => download('dl-sqlite-1w', 'sqlite', 1)),
     outcome(hasWorkers && wanted('dl-sqlite-2w'), () => download('dl-sqlite-2w', 'sqlite', 2)),
     outcome(wanted('dl-redis-1w'), () => download('dl-redis-1w', 'redis', 1)),
@@ -103,6 +124,7 @@ export async function startServices(ctx: BenchContext, wanted: (caseId: string) 
     outcome(wanted('large-node'), staticNode),
     outcome(nginxBinary !== undefined && wanted('large-nginx'), nginx),
     outcome(wanted('issue-baseline') || wanted('issue-app'), () => startIssuingServers(ctx, logDir, keep)),
+    outcome(wanted('dl-ceiling'), ceiling),
   ])
   return {
     sqlite1,
@@ -110,6 +132,7 @@ export async function startServices(ctx: BenchContext, wanted: (caseId: string) 
     redis1,
     redis2,
     nodeStatic,
+    ceiling: ceilingService,
     nginx: nginxService,
     issuing,
     workersSupported: hasWorkers,

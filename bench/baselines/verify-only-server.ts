@@ -1,0 +1,62 @@
+// The ceiling for the accepted-download cases: what this machine does per second when a server
+// does nothing per request but the one unavoidable piece of work, an Ed25519 check of the token
+// with synchronous node:crypto, and then answers the 1 KiB file from memory. No framework, no
+// claims, no store, no file system call, no log line; one node:http process per core
+// (node:cluster), like `DL_WORKERS=2`. It is NOT a download server: a token works any number of
+// times. Its ratio to `verify` shows how much of the target the machine leaves for everything
+// else. Started by the benchmark: CEILING_PORT, CEILING_PUBLIC_KEY (k4.public), CEILING_FILE,
+// CEILING_WORKERS.
+import cluster from 'node:cluster'
+import { verify } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import { availableParallelism } from 'node:os'
+import { parsePublicKey } from '../../shared/src/index.js'
+
+const HEADER = Buffer.from('v4.public.')
+const SIGNATURE_BYTES = 64
+const EMPTY = Buffer.alloc(0)
+
+function le64(n: number): Buffer {
+  const out = Buffer.alloc(8)
+  out.writeBigUInt64LE(BigInt(n))
+  return out
+}
+
+/** PASETO pre-authentication encoding. */
+function pae(pieces: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [le64(pieces.length)]
+  for (const piece of pieces) parts.push(le64(piece.length), piece)
+  return Buffer.concat(parts)
+}
+
+const workers = Number(process.env.CEILING_WORKERS ?? availableParallelism())
+
+if (cluster.isPrimary && workers > 1) {
+  for (let i = 0; i < workers; i += 1) cluster.fork()
+  process.on('SIGTERM', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
+    process.exit(0)
+  })
+} else {
+  const port = Number(process.env.CEILING_PORT ?? '0')
+  const key = parsePublicKey(process.env.CEILING_PUBLIC_KEY ?? '').keyObject
+  const body = readFileSync(process.env.CEILING_FILE ?? '')
+  const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }
+  const server = createServer((req, res) => {
+    const url = req.url ?? ''
+    if (url === '/healthz') return void res.writeHead(200, { 'content-length': '0' }).end()
+    const [version, purpose, payloadText = '', footerText = ''] = url.slice('/d/'.length).split('.')
+    const payload = Buffer.from(payloadText, 'base64url')
+    const valid =
+      url.startsWith('/d/') && version === 'v4' && purpose === 'public' && payload.length > SIGNATURE_BYTES &&
+      verify(null, pae([HEADER, payload.subarray(0, -SIGNATURE_BYTES), Buffer.from(footerText, 'base64url'), EMPTY]), key, payload.subarray(-SIGNATURE_BYTES))
+    if (!valid) return void res.writeHead(401, { 'content-length': '0' }).end()
+    res.writeHead(200, headers).end(body)
+  })
+  server.listen(port, '127.0.0.1')
+  process.on('SIGTERM', () => {
+    server.close(() => process.exit(0))
+    server.closeAllConnections()
+  })
+}
