@@ -1,17 +1,22 @@
 // The ceiling for the accepted-download cases: what this machine does per second when a server
-// does nothing per request but the one unavoidable piece of work, an Ed25519 check of the token
-// with synchronous node:crypto, and then answers the 1 KiB file from memory. No framework, no
-// claims, no store, no file system call, no log line; one node:http process per core
+// does nothing per request but check the token and answer the 1 KiB file from memory. No
+// framework, no store, no file system call, no log line; one node:http process per core
 // (node:cluster), like `DL_WORKERS=2`. It is NOT a download server: a token works any number of
-// times. Its ratio to `verify` shows how much of the target the machine leaves for everything
-// else. Started by the benchmark: CEILING_PORT, CEILING_PUBLIC_KEY (k4.public), CEILING_FILE,
-// CEILING_WORKERS.
+// times. Two checks (CEILING_CHECK):
+//   crypto   the one unavoidable piece of work, an Ed25519 check with synchronous node:crypto
+//            (`dl-ceiling`);
+//   package  the download server's own verifier (shared/src/verify.ts: the paseto package with
+//            our node:crypto factory, strict JSON, claim rules), as the contract requires
+//            (`dl-ceiling-paseto`).
+// Their ratios to `verify` show how much of the target the machine, and then the token check
+// alone, leave for everything else. Started by the benchmark: CEILING_PORT, CEILING_PUBLIC_KEY
+// (k4.public), CEILING_ISSUER, CEILING_AUDIENCE, CEILING_FILE, CEILING_WORKERS, CEILING_CHECK.
 import cluster from 'node:cluster'
 import { verify } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { createServer } from 'node:http'
+import { createServer, type ServerResponse } from 'node:http'
 import { availableParallelism } from 'node:os'
-import { parsePublicKey } from '../../shared/src/index.js'
+import { createKeySet, createTokenVerifier, parsePublicKey } from '../../shared/src/index.js'
 
 const HEADER = Buffer.from('v4.public.')
 const SIGNATURE_BYTES = 64
@@ -40,19 +45,36 @@ if (cluster.isPrimary && workers > 1) {
   })
 } else {
   const port = Number(process.env.CEILING_PORT ?? '0')
-  const key = parsePublicKey(process.env.CEILING_PUBLIC_KEY ?? '').keyObject
+  const publicKey = parsePublicKey(process.env.CEILING_PUBLIC_KEY ?? '')
+  const verifier = createTokenVerifier({
+    keys: createKeySet([publicKey]),
+    issuer: process.env.CEILING_ISSUER ?? '',
+    audience: process.env.CEILING_AUDIENCE ?? '',
+    clockToleranceSeconds: 30,
+    verifyOn: 'caller',
+  })
   const body = readFileSync(process.env.CEILING_FILE ?? '')
   const headers = { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }
+  const answer = (res: ServerResponse, valid: boolean): void => {
+    if (valid) res.writeHead(200, headers).end(body)
+    else res.writeHead(401, { 'content-length': '0' }).end()
+  }
+  const viaPackage = process.env.CEILING_CHECK === 'package'
   const server = createServer((req, res) => {
     const url = req.url ?? ''
     if (url === '/healthz') return void res.writeHead(200, { 'content-length': '0' }).end()
-    const [version, purpose, payloadText = '', footerText = ''] = url.slice('/d/'.length).split('.')
+    const token = url.slice('/d/'.length)
+    if (viaPackage) {
+      verifier.verifyDownload(token).then(() => answer(res, true), () => answer(res, false))
+      return
+    }
+    const [version, purpose, payloadText = '', footerText = ''] = token.split('.')
     const payload = Buffer.from(payloadText, 'base64url')
-    const valid =
+    answer(
+      res,
       url.startsWith('/d/') && version === 'v4' && purpose === 'public' && payload.length > SIGNATURE_BYTES &&
-      verify(null, pae([HEADER, payload.subarray(0, -SIGNATURE_BYTES), Buffer.from(footerText, 'base64url'), EMPTY]), key, payload.subarray(-SIGNATURE_BYTES))
-    if (!valid) return void res.writeHead(401, { 'content-length': '0' }).end()
-    res.writeHead(200, headers).end(body)
+        verify(null, pae([HEADER, payload.subarray(0, -SIGNATURE_BYTES), Buffer.from(footerText, 'base64url'), EMPTY]), publicKey.keyObject, payload.subarray(-SIGNATURE_BYTES)),
+    )
   })
   server.listen(port, '127.0.0.1')
   process.on('SIGTERM', () => {

@@ -26,6 +26,7 @@ export function caseSpecs(largeFileMiB: number): CaseSpec[] {
   return [
     { id: 'verify', title: 'Ed25519 crypto.verify, 1 thread (baseline)', unit: 'verify/s' },
     { id: 'dl-ceiling', title: 'ceiling: node:http + crypto.verify only, 1 KiB from memory, 1 process per core', unit: 'req/s', baseline: 'verify' },
+    { id: 'dl-ceiling-paseto', title: 'ceiling with our verifier (paseto package + claim rules), otherwise the same', unit: 'req/s', baseline: 'verify' },
     download('SQLite', 1),
     download('SQLite', 2),
     download('Redis', 1),
@@ -78,6 +79,7 @@ export function buildCases(
   const all: BenchCase[] = [
     verifyCase(ctx, verifyInputs),
     from('dl-ceiling', services.ceiling, (server, s) => acceptedDownloadCase(ctx, { id: s.id, title: s.title, server, check: 'signature' }), 'not started'),
+    from('dl-ceiling-paseto', services.ceilingPaseto, (server, s) => acceptedDownloadCase(ctx, { id: s.id, title: s.title, server, check: 'signature' }), 'not started'),
     accepted('dl-sqlite-1w', services.sqlite1),
     accepted('dl-sqlite-2w', services.sqlite2, workersNA),
     accepted('dl-redis-1w', services.redis1),

@@ -20,6 +20,7 @@ export interface Services {
   redis2: Outcome<DownloadServerProcess>
   nodeStatic: Outcome<HTTPService>
   ceiling: Outcome<HTTPService>
+  ceilingPaseto: Outcome<HTTPService>
   nginx: Outcome<HTTPService>
   issuing: Outcome<IssuingServers>
   workersSupported: boolean
@@ -88,22 +89,25 @@ export async function startServices(ctx: BenchContext, wanted: (caseId: string) 
     })
     return Object.assign(keep(service), { url })
   }
-  const ceiling = async (): Promise<HTTPService> => {
+  const ceiling = async (name: string, check: 'crypto' | 'package'): Promise<HTTPService> => {
     const port = await findFreePort()
     const url = `http://127.0.0.1:${port}`
     const service = await startService({
-      name: 'dl-ceiling',
+      name,
       command: process.execPath,
-      args: nodeArgs(path.join('bench', 'baselines', 'verify-only-server.ts'), { name: 'dl-ceiling', cpuProfileDir: ctx.options.cpuProfileDir }),
+      args: nodeArgs(path.join('bench', 'baselines', 'verify-only-server.ts'), { name, cpuProfileDir: ctx.options.cpuProfileDir }),
       cwd: repoRoot,
       env: {
         ...process.env,
         CEILING_PORT: String(port),
+        CEILING_CHECK: check,
         CEILING_PUBLIC_KEY: ctx.publicPASERK,
+        CEILING_ISSUER: ctx.issuer,
+        CEILING_AUDIENCE: ctx.audience,
         CEILING_FILE: path.join(files.root, files.small.name),
         CEILING_WORKERS: String(ctx.cpuCount),
       },
-      logFile: path.join(logDir, 'dl-ceiling.log'),
+      logFile: path.join(logDir, `${name}.log`),
       readyUrl: `${url}/healthz`,
     })
     return Object.assign(keep(service), { url })
@@ -116,7 +120,7 @@ export async function startServices(ctx: BenchContext, wanted: (caseId: string) 
   }
   const hasWorkers = workersSupported(repoRoot)
   const needsSQLite1 = wanted('dl-sqlite-1w') || wanted('dl-used') || wanted('large-dl')
-  const [sqlite1, sqlite2, redis1, redis2, nodeStatic, nginxService, issuing, ceilingService] = await Promise.all([
+  const [sqlite1, sqlite2, redis1, redis2, nodeStatic, nginxService, issuing, ceilingService, ceilingPasetoService] = await Promise.all([
     outcome(needsSQLite1, () => download('dl-sqlite-1w', 'sqlite', 1)),
     outcome(hasWorkers && wanted('dl-sqlite-2w'), () => download('dl-sqlite-2w', 'sqlite', 2)),
     outcome(wanted('dl-redis-1w'), () => download('dl-redis-1w', 'redis', 1)),
@@ -124,7 +128,8 @@ export async function startServices(ctx: BenchContext, wanted: (caseId: string) 
     outcome(wanted('large-node'), staticNode),
     outcome(nginxBinary !== undefined && wanted('large-nginx'), nginx),
     outcome(wanted('issue-baseline') || wanted('issue-app'), () => startIssuingServers(ctx, logDir, keep)),
-    outcome(wanted('dl-ceiling'), ceiling),
+    outcome(wanted('dl-ceiling'), () => ceiling('dl-ceiling', 'crypto')),
+    outcome(wanted('dl-ceiling-paseto'), () => ceiling('dl-ceiling-paseto', 'package')),
   ])
   return {
     sqlite1,
@@ -133,6 +138,7 @@ export async function startServices(ctx: BenchContext, wanted: (caseId: string) 
     redis2,
     nodeStatic,
     ceiling: ceilingService,
+    ceilingPaseto: ceilingPasetoService,
     nginx: nginxService,
     issuing,
     workersSupported: hasWorkers,
