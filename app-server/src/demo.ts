@@ -32,6 +32,30 @@ try {
 const logger = createLogger({ level: config.logLevel, base: { service: 'app-server' } })
 const paths = dataPaths(config.dataDir)
 
+// Signals are handled from here on, not only once both servers listen: a SIGTERM that arrives
+// while starting would otherwise kill the process with the default action (no clean close, exit
+// code null). One that arrives early stops the servers as soon as they are up.
+const closers: Array<() => Promise<void>> = []
+let markStarted!: () => void
+const started = new Promise<void>((resolve) => (markStarted = resolve))
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return
+    stopping = true
+    logger.info({ signal }, 'stopping the demo')
+    started
+      .then(() => Promise.all(closers.map((close) => close())))
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
+  })
+}
+
 // Keys and demo data first: the download server reads the public keys file when it starts.
 fs.mkdirSync(paths.filesDir, { recursive: true, mode: 0o700 })
 let seed: SeedResult
@@ -74,14 +98,18 @@ const download = await (async () => {
   config.downloadOutcomes ??= store.kind === 'sqlite' ? { kind: 'sqlite', path: store.path } : { kind: 'redis', url: store.url, keyPrefix: store.keyPrefix }
   return startDownloadServer(dlConfig, { logger: dlLogger, processMetrics: true })
 })().catch(fail)
+closers.push(() => download.close())
 const app = await startAppServer(config, { logger }).catch(async (err: unknown) => {
   await download.close()
   fail(err)
 })
+closers.push(() => app.close())
+markStarted()
 
 const password = (created: boolean, given: string, documented: string, setting: string): string =>
   !created ? '(the password it already had)' : given === documented ? given : `(the ${setting} you set)`
-process.stdout.write(
+// A signal during start-up is already stopping the servers: no banner then.
+if (!stopping) process.stdout.write(
   [
     '',
     'Tokens done right: the demo is running.',
@@ -95,18 +123,3 @@ process.stdout.write(
   ].join('\n') + '\n',
 )
 
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'stopping the demo')
-    Promise.all([app.close(), download.close()]).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
-  })
-}

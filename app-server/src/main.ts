@@ -16,22 +16,28 @@ try {
   fail(err)
 }
 const logger = createLogger({ level: config.logLevel })
-const server = await startAppServer(config, { logger }).catch(fail)
-logger.info({ url: server.url, sessions: config.sessionStore.kind }, 'app server listening')
-process.stdout.write(`App server listening on ${server.url} (public URL ${config.publicURL.href})\n`)
 
+// Handled before anything starts: a signal during start-up stops the server as soon as it is up,
+// instead of killing the process with the default action (no clean close, exit code null).
+let starting: Promise<{ close(): Promise<void> }> | undefined
 let stopping = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return
     stopping = true
     logger.info({ signal }, 'stopping')
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
+    Promise.resolve(starting)
+      .then((server) => server?.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed')
+          process.exit(1)
+        },
+      )
   })
 }
+
+const server = await (starting = startAppServer(config, { logger }).catch(fail))
+logger.info({ url: server.url, sessions: config.sessionStore.kind }, 'app server listening')
+process.stdout.write(`App server listening on ${server.url} (public URL ${config.publicURL.href})\n`)

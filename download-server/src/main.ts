@@ -9,7 +9,7 @@ import { clusterMetricsSource } from './cluster/metrics.js'
 import { onPrimaryShutdown, reportReady } from './cluster/worker.js'
 import { ConfigError } from './config-error.js'
 import { parseDownloadConfig, type DownloadConfig } from './config.js'
-import { startDownloadServer } from './server.js'
+import { startDownloadServer, type RunningDownloadServer } from './server.js'
 
 const SHUTDOWN_GRACE_MS = 30_000
 
@@ -69,16 +69,7 @@ function runPrimary(settings: DownloadConfig, log: Logger): void {
 }
 
 async function runServer(settings: DownloadConfig, log: Logger, isWorker: boolean): Promise<void> {
-  const starting = startDownloadServer(settings, {
-    logger: log,
-    processMetrics: true,
-    shutdownGraceMs: SHUTDOWN_GRACE_MS,
-    metricsSource: isWorker ? (registry) => clusterMetricsSource(registry) : undefined,
-  }).catch((error: unknown): never => {
-    if (error instanceof ConfigError) fail(error.lines())
-    const code = error instanceof Error && 'code' in error ? ` (${String(error.code)})` : ''
-    fail([`download-server: could not start${code}`])
-  })
+  let starting: Promise<RunningDownloadServer> | undefined = undefined // set once the handlers are in
   let stopping = false
   const stop = (reason: string): void => {
     // A signal sent to npm's process group reaches this process once per sender; act on the first.
@@ -86,7 +77,7 @@ async function runServer(settings: DownloadConfig, log: Logger, isWorker: boolea
     stopping = true
     log.info({ signal: reason }, 'shutting down: no new connections, letting running downloads finish')
     // Still starting: stopped as soon as it listens.
-    void starting.then((server) => server.close()).then(
+    void Promise.resolve(starting).then((server) => server?.close()).then(
       () => {
         log.info('stopped')
         log.flush()
@@ -99,9 +90,21 @@ async function runServer(settings: DownloadConfig, log: Logger, isWorker: boolea
       },
     )
   }
+  // Handlers go in before the server starts: a signal during start-up would otherwise take the
+  // default action (killed, exit code null) instead of a clean stop.
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
   if (isWorker) onPrimaryShutdown(() => stop('primary'))
+  starting = startDownloadServer(settings, {
+    logger: log,
+    processMetrics: true,
+    shutdownGraceMs: SHUTDOWN_GRACE_MS,
+    metricsSource: isWorker ? (registry) => clusterMetricsSource(registry) : undefined,
+  }).catch((error: unknown): never => {
+    if (error instanceof ConfigError) fail(error.lines())
+    const code = error instanceof Error && 'code' in error ? ` (${String(error.code)})` : ''
+    fail([`download-server: could not start${code}`])
+  })
 
   const server = await starting
   if (isWorker) {

@@ -34,6 +34,25 @@ function run(script: string, env: Record<string, string>): Run {
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   return { child, output: () => out, exit }
 }
+/** Sends the signal and expects exit code 0; on anything else the failure shows what the process printed. */
+async function expectCleanStop(r: Run, signal: NodeJS.Signals): Promise<void> {
+  r.child.kill(signal)
+  const code = await r.exit
+  expect({ code, signalCode: r.child.signalCode, output: r.output() }).toMatchObject({ code: 0 })
+}
+/** Resolves in the same tick the pattern's output arrives (waitFor polls), to signal a process mid-start. */
+function onOutput(r: Run, pattern: RegExp): Promise<void> {
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (!pattern.test(r.output())) return
+      r.child.stdout?.off('data', check)
+      r.child.stderr?.off('data', check)
+      resolve()
+    }
+    r.child.stdout?.on('data', check)
+    r.child.stderr?.on('data', check)
+  })
+}
 async function waitFor(r: Run, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
   const t0 = Date.now()
   while (Date.now() - t0 < timeoutMs) {
@@ -67,8 +86,7 @@ describe('npm run start:app (main.ts)', () => {
     expect(bad.output().trim().split('\n')).toEqual(['app-server: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent'])
     const empty = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: tempData(), LOG_LEVEL: '' })
     await waitFor(empty, /App server listening on /)
-    empty.child.kill('SIGTERM')
-    expect(await empty.exit).toBe(0)
+    await expectCleanStop(empty, 'SIGTERM')
   })
 
   it('exits 1 with one line when the Redis session store cannot be reached', async () => {
@@ -106,6 +124,13 @@ describe('npm run start:app (main.ts)', () => {
     }
   })
 
+  it('stops with exit 0 on a SIGTERM that arrives while it is still starting', async () => {
+    const r = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: tempData(), LOG_LEVEL: 'info' })
+    await onOutput(r, /signing key loaded/)
+    await expectCleanStop(r, 'SIGTERM')
+    expect(r.output()).toContain('"msg":"stopping"')
+  })
+
   it('starts from the settings alone, seeds nothing, and stops with exit 0 on SIGTERM', async () => {
     const data = tempData()
     const r = run('app-server/src/main.ts', { APP_PORT: '0', DATA_DIR: data })
@@ -113,8 +138,7 @@ describe('npm run start:app (main.ts)', () => {
     const c = new CookieClient(url as string)
     expect((await c.login('demo', 'demo-password-change-me')).status).toBe(401)
     expect(fs.existsSync(path.join(data, 'keys', 'signing-keys.txt'))).toBe(true)
-    r.child.kill('SIGTERM')
-    expect(await r.exit).toBe(0)
+    await expectCleanStop(r, 'SIGTERM')
   })
 })
 
@@ -131,12 +155,18 @@ describe('npm start (demo.ts)', () => {
     expect(r.output().trim().split('\n')).toEqual([expect.stringMatching(/^demo: APP_HOST: cannot listen on no-such-host\.invalid:0 \((ENOTFOUND|EAI_AGAIN)\)$/)])
   })
 
+  it('stops both servers with exit 0 on a SIGTERM that arrives while they are still starting', async () => {
+    const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: tempData(), LOG_LEVEL: 'info' })
+    await onOutput(r, /signing key loaded/)
+    await expectCleanStop(r, 'SIGTERM')
+    expect(r.output()).toContain('"msg":"stopping the demo"')
+  })
+
   it('says at start-up that it ignores DL_WORKERS above 1 and names the command that runs workers', async () => {
     const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: tempData(), DL_WORKERS: '2' })
     await waitFor(r, /this process listens on/)
     expect(r.output()).toContain('demo: DL_WORKERS=2 is ignored: the demo runs one download server in its own process; `npm run start:download` runs workers\n')
-    r.child.kill('SIGTERM')
-    expect(await r.exit).toBe(0)
+    await expectCleanStop(r, 'SIGTERM')
   })
 
   it('keeps the used-token store under DATA_DIR when DL_JTI_STORE is set but empty (empty counts as unset)', async () => {
@@ -144,8 +174,7 @@ describe('npm start (demo.ts)', () => {
     const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: data, DL_JTI_STORE: '' })
     await waitFor(r, /this process listens on/)
     expect(fs.existsSync(path.join(data, 'used-tokens.db'))).toBe(true)
-    r.child.kill('SIGTERM')
-    expect(await r.exit).toBe(0)
+    await expectCleanStop(r, 'SIGTERM')
   })
 
   it('runs both servers with a seeded demo user, prints the sign-in, stops on SIGTERM, and a second run reuses data and keys', async () => {
@@ -166,8 +195,7 @@ describe('npm start (demo.ts)', () => {
     await health.body.dump()
     expect(health.statusCode).toBe(200)
     const keysBefore = fs.readFileSync(path.join(data, 'keys', 'signing-keys.txt'), 'utf8')
-    first.child.kill('SIGTERM')
-    expect(await first.exit).toBe(0)
+    await expectCleanStop(first, 'SIGTERM')
 
     const second = run('app-server/src/demo.ts', env)
     const [, appURL2] = await waitFor(second, /this process listens on (http:\/\/127\.0\.0\.1:\d+)/)
@@ -177,7 +205,6 @@ describe('npm start (demo.ts)', () => {
     expect((await c2.login('dora', 'dora demo password')).status).toBe(303)
     expect((await c2.get('/files')).body.match(/\/download"/g)).toHaveLength(4)
     expect(fs.readFileSync(path.join(data, 'keys', 'signing-keys.txt'), 'utf8')).toBe(keysBefore)
-    second.child.kill('SIGINT')
-    expect(await second.exit).toBe(0)
+    await expectCleanStop(second, 'SIGINT')
   }, 60_000)
 })
