@@ -214,18 +214,26 @@ function parseStore(
     }
     return { kind: 'sqlite', path: path.resolve(cwd, file) }
   }
-  let url: URL | undefined
-  try {
-    url = new URL(raw)
-  } catch {
-    url = undefined
-  }
-  if (url !== undefined && (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '') {
-    return { kind: 'redis', url: raw }
-  }
+  if (isRedisURL(raw)) return { kind: 'redis', url: raw }
   // Not echoed: a Redis URL may hold a password.
-  issues.push({ variable: 'DL_JTI_STORE', message: 'must be sqlite:<path> or a redis:// or rediss:// URL' })
+  issues.push({ variable: 'DL_JTI_STORE', message: 'must be sqlite:<path> or a redis:// or rediss:// URL (host, optional port and /<database number>)' })
   return undefined
+}
+
+/**
+ * A URL node-redis can use. It refuses the rest only when connecting, with a bare "Invalid URL"
+ * or "Invalid pathname" that names no setting: a database path that is not a number, a
+ * username or password that is not valid percent-encoding.
+ */
+function isRedisURL(raw: string): boolean {
+  try {
+    const url = new URL(raw)
+    decodeURIComponent(url.username)
+    decodeURIComponent(url.password)
+    return (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '' && /^(\/\d*)?$/.test(url.pathname)
+  } catch {
+    return false
+  }
 }
 
 function errorCode(error: unknown): string {

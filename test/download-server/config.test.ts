@@ -121,6 +121,11 @@ describe('parseDownloadConfig', () => {
     ['DL_JTI_STORE', 'postgres://db/x'],
     ['DL_JTI_STORE', 'sqlite:'],
     ['DL_JTI_STORE', 'sqlite::memory:'],
+    // URL-shaped, but node-redis would refuse them only when connecting, naming no setting.
+    ['DL_JTI_STORE', 'redis://cache.internal/abc'],
+    ['DL_JTI_STORE', 'redis://user:%zz@cache.internal'],
+    ['DL_JTI_STORE', 'redis://127.0.0.1:abc'],
+    ['DL_JTI_STORE', 'rediss://:secret@/0'],
     ['DL_PUBLIC_KEYS', 'k4.public.nonsense'],
     ['DL_PUBLIC_KEYS', 'k4.secret.AAAA'],
     ['DL_PUBLIC_KEYS_FILE', 'no-such-file.txt'],
@@ -130,6 +135,13 @@ describe('parseDownloadConfig', () => {
     expect(lines[0]).toMatch(new RegExp(`^${name}: \\S`))
   })
 
+  it.each(['redis://cache.internal', 'redis://cache.internal/', 'rediss://:p%40ss@cache.internal:6380/3', 'redis://[::1]:6379/0'])(
+    'accepts the Redis URL %s for DL_JTI_STORE',
+    (url) => {
+      expect(parseDownloadConfig({ ...valid(), DL_JTI_STORE: url }, { cwd: dir }).jtiStore).toMatchObject({ kind: 'redis', url })
+    },
+  )
+
   it('reports all bad settings at once', () => {
     const lines = issuesOf({ ...valid(), DL_PORT: 'x', DL_CLOCK_TOLERANCE: '99', DL_PUBLIC_KEYS: 'junk', DL_JTI_STORE: 'ftp://x' })
     expect(lines.map((line) => line.split(':')[0]).sort()).toEqual(['DL_CLOCK_TOLERANCE', 'DL_JTI_STORE', 'DL_PORT', 'DL_PUBLIC_KEYS'])
@@ -137,7 +149,7 @@ describe('parseDownloadConfig', () => {
 
   it('never echoes key material or a Redis password in its lines', () => {
     const secretish = 'k4.public.' + 'Q'.repeat(40)
-    const lines = issuesOf({ ...valid(), DL_PUBLIC_KEYS: `${keyA.paserk},${secretish}`, DL_JTI_STORE: 'redis:/:hunter2@' })
+    const lines = issuesOf({ ...valid(), DL_PUBLIC_KEYS: `${keyA.paserk},${secretish}`, DL_JTI_STORE: 'redis://:hunter2%zz@cache.internal' })
     const text = lines.join('\n')
     expect(text).not.toContain('QQQQ')
     expect(text).not.toContain(keyA.paserk.slice(10))
