@@ -57,8 +57,17 @@ describe('signing keys', () => {
       expect(err).toBeInstanceOf(SigningKeysError)
       message = (err as Error).message
     }
-    expect(message).toMatch(/line 1/)
+    expect(message).toBe(`APP_SIGNING_KEYS_FILE: key 1 in ${bad} is not a valid PASERK k4.secret`)
     expect(message).not.toContain('not-really-a-key')
+  })
+
+  it('refuse a keys file with no key in it, naming APP_SIGNING_KEYS_FILE', () => {
+    const d = tempDir()
+    const empty = path.join(d, 'empty.txt')
+    fs.writeFileSync(empty, '# only a comment\n\n', { mode: 0o600 })
+    expect(() => loadSigningKeys({ file: empty, createIfMissing: false, publicKeysFile: path.join(d, 'public-keys.txt') })).toThrow(
+      new SigningKeysError(`APP_SIGNING_KEYS_FILE: ${empty} holds no k4.secret key`),
+    )
   })
 
   it('refuse a keys file that is a directory, set or default, with one line naming APP_SIGNING_KEYS_FILE', () => {

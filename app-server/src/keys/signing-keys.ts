@@ -31,12 +31,13 @@ export class SigningKeysError extends Error {
  */
 export function loadSigningKeys(options: { file: string; createIfMissing: boolean; publicKeysFile: string }): SigningKeys {
   const lines = readKeyLines(options)
-  if (lines.length === 0) throw new SigningKeysError(`${options.file}: holds no k4.secret key`)
+  if (lines.length === 0) throw new SigningKeysError(`APP_SIGNING_KEYS_FILE: ${options.file} holds no k4.secret key`)
   const all = lines.map((line, i) => {
     try {
       return parseSecretKey(line)
     } catch {
-      throw new SigningKeysError(`${options.file}: key on line ${i + 1} of the keys is not a valid PASERK k4.secret`)
+      // Counted among the key lines (comments and blanks skipped); the line itself is never echoed.
+      throw new SigningKeysError(`APP_SIGNING_KEYS_FILE: key ${i + 1} in ${options.file} is not a valid PASERK k4.secret`)
     }
   })
   const publicText = PUBLIC_HEADER + [...new Set(all.map((k) => k.publicKey.paserk))].join('\n') + '\n'
