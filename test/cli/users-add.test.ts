@@ -56,6 +56,13 @@ describe('users add', () => {
     expect(findUser('alice')?.passwordHash).toBe(before)
   })
 
+  it('refuses a data directory that does not exist, naming it, and creates nothing', async () => {
+    const result = await add(['alice'], 'long enough password\n')
+    expect(result.status).toBe(1)
+    expect(result.stderr).toEqual([`error: --data-dir: ${path.join(dir, 'data')} does not exist (the app makes it on its first start)`])
+    expect(fs.existsSync(path.join(dir, 'data'))).toBe(false)
+  })
+
   it.each([
     ['a password under 8 characters', ['bob'], 'short\n', /password \(standard input\): must be 8/],
     ['a username the sign-in form would never match', ['bob smith'], 'long enough password\n', /<username>: must be/],

@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import { openAppDatabase } from '../../../app-server/src/db/open-app-database.js'
 import { dataPaths } from '../../../app-server/src/server.js'
 import { createPasswordHasher, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../../../app-server/src/users/password-hasher.js'
@@ -28,6 +29,8 @@ export async function usersAdd(input: UsersAddInput, out: Output): Promise<{ id:
   if (input.password.length < MIN_PASSWORD_LENGTH || input.password.length > MAX_PASSWORD_LENGTH) {
     throw new CLIError('USAGE', `password (standard input): must be ${MIN_PASSWORD_LENGTH} to ${MAX_PASSWORD_LENGTH} characters`)
   }
+  // SQLite would refuse a missing folder with an error that has no code: say what is wrong.
+  if (!fs.existsSync(input.dataDir)) throw new CLIError('IO', `--data-dir: ${input.dataDir} does not exist (the app makes it on its first start)`)
   let db: ReturnType<typeof openAppDatabase>
   try {
     db = openAppDatabase(dataPaths(input.dataDir).database)
