@@ -118,6 +118,8 @@ describe('docker-compose.yml', () => {
     const d = downloadConfig()
     expect(a.sessionStore).toEqual({ kind: 'redis', url: 'redis://redis:6379' })
     expect(d.jtiStore).toMatchObject({ kind: 'redis', url: 'redis://redis:6379' })
+    // The files page reads the download server's used tokens: same Redis, same key prefix.
+    expect(a.downloadOutcomes).toEqual(d.jtiStore)
     for (const service of [app, download]) expect(service.depends_on?.redis).toEqual({ condition: 'service_healthy' })
   })
 
