@@ -154,8 +154,9 @@ export function withoutTrailingSlash(url: URL): string {
 
 /** Parse the app server's settings; throws ConfigError naming every bad one. */
 export function parseAppConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
-  // An empty variable means "not set", as in most shells' `FOO= cmd`.
-  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  // An empty (or blank) variable means "not set", as in most shells' `FOO= cmd` and as the
+  // download server reads its own. Other values are kept as given: a password may hold spaces.
+  const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''))
   const parsed = schema.safeParse(raw)
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${String(i.path[0] ?? 'settings')}: ${i.message}`))

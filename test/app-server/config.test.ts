@@ -43,8 +43,14 @@ describe('parseAppConfig', () => {
     expect(c.publicKeysFile).toBe('/srv/x/keys/public-keys.txt')
   })
 
-  it('treats an empty variable as unset', () => {
+  it('treats an empty or blank variable as unset, as the download server does', () => {
     expect(parseAppConfig({ APP_PORT: '', DATA_DIR: '' }).port).toBe(3000)
+    const blank = parseAppConfig({ APP_PORT: ' ', LOG_LEVEL: '\t', APP_SESSION_STORE: '  ' })
+    expect(blank).toMatchObject({ port: 3000, logLevel: 'info', sessionStore: { kind: 'sqlite' } })
+  })
+
+  it('keeps spaces inside a value that is not blank (a password may hold them)', () => {
+    expect(parseAppConfig({ DEMO_PASSWORD: ' a demo password with spaces ' }).demo.password).toBe(' a demo password with spaces ')
   })
 
   it('names every bad setting, one line each, and echoes no secret', () => {
@@ -88,7 +94,7 @@ describe('parseAppConfig', () => {
 
   it.each([
     ['APP_PORT', '0x10', 'must be a whole number from 0 to 65535'],
-    ['APP_PORT', ' ', 'must be a whole number from 0 to 65535'],
+    ['APP_PORT', ' 80', 'must be a whole number from 0 to 65535'],
     ['APP_PORT', '1e3', 'must be a whole number from 0 to 65535'],
     ['APP_PORT', '65536', 'must be from 0 to 65535'],
     ['DL_PORT', '0x10', 'must be a whole number from 0 to 65535'],
@@ -96,7 +102,7 @@ describe('parseAppConfig', () => {
     ['TOKEN_LIFETIME_SECONDS', '1e2', 'must be a whole number from 1 to 300'],
     ['APP_SESSION_TTL_SECONDS', '0x10', 'must be a whole number from 1 to 2592000'],
     ['APP_SESSION_TTL_SECONDS', '0', 'must be from 1 to 2592000'],
-    ['APP_UPLOAD_MAX_BYTES', ' ', `must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`],
+    ['APP_UPLOAD_MAX_BYTES', '1 ', `must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`],
     ['APP_UPLOAD_MAX_BYTES', '9007199254740993', `must be from 1 to ${Number.MAX_SAFE_INTEGER}`],
   ])('takes %s in decimal digits only: refuses %j', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([`${name}: ${message}`])
