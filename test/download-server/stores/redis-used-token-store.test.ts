@@ -42,6 +42,26 @@ describe('RedisUsedTokenStore', () => {
     await store.close()
   })
 
+  it('judges leases by Redis’s clock: servers whose clocks disagree by 40 s agree on who holds one', async () => {
+    const keyPrefix = newRedisPrefix()
+    prefixes.push(keyPrefix)
+    const behind = new RedisUsedTokenStore(await connect(), { keyPrefix, clock: () => new Date(Date.now() - 20_000) })
+    const ahead = new RedisUsedTokenStore(await connect(), { keyPrefix, clock: () => new Date(Date.now() + 20_000) })
+    const claim = { expiresAt: new Date(Date.now() + 300_000), etag: '"e"', leaseMs: 30_000, maxResumptions: 3 }
+    const id = randomBytes(16).toString('base64url')
+    // Each clock is within DL_CLOCK_TOLERANCE (30 s) of the truth. Judged by its own clock, the
+    // slow server's 30 s lease would look lapsed to the fast one after 10 s.
+    expect(await behind.claimDelivery(id, { ...claim, holder: 'slow-clock' })).toMatchObject({ granted: 'first' })
+    expect(await ahead.claimDelivery(id, { ...claim, holder: 'fast-clock' })).toEqual({ refused: 'in_use' })
+    const lapsing = randomBytes(16).toString('base64url')
+    // And a lease the fast server takes does not look held for 40 s more to the slow one.
+    await ahead.claimDelivery(lapsing, { ...claim, holder: 'fast-clock', leaseMs: 100 })
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(await behind.claimDelivery(lapsing, { ...claim, holder: 'slow-clock' })).toMatchObject({ granted: 'resumption' })
+    await behind.close()
+    await ahead.close()
+  })
+
   it('keeps a revoked id at least until the given time, and never shortens a key’s TTL', async () => {
     const keyPrefix = newRedisPrefix()
     prefixes.push(keyPrefix)
