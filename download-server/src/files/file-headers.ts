@@ -66,16 +66,18 @@ function contentTypeOf(offered: string, file: string): string {
  * added in the library's own encoding then.
  */
 export function attachment(name: string): string {
-  const fallback = asciiFallback(name)
-  const value = contentDisposition(name, { type: 'attachment', fallback })
-  return value.includes('filename*=') ? value : `${value}; filename*=UTF-8''${encodeRFC8187(path.posix.basename(name))}`
+  const base = path.posix.basename(name)
+  const value = contentDisposition(base, { type: 'attachment', fallback: asciiFallback(base) })
+  return value.includes('filename*=') ? value : `${value}; filename*=UTF-8''${encodeRFC8187(base)}`
 }
 
 function asciiFallback(name: string): string {
   return name
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
-    .replace(/[^\x20-\x7e]/g, '_')
+    // Compatibility forms decompose to separators too (U+FF0F to "/", U+FF3C to "\\"): a
+    // fallback must stay one name, never become a path.
+    .replace(/[^\x20-\x7e]|[/\\]/g, '_')
 }
 
 function encodeRFC8187(value: string): string {

@@ -61,8 +61,9 @@ export function revokeRoute(deps: RevokeRouteDeps): Handler<DownloadEnv> {
       const now = deps.clock().getTime()
       const result = await storeCall(() =>
         store.revoke(claims!.revoke, {
-          // A revoked id outlives any token that could carry it, whenever that was issued.
-          until: new Date(now + (MAX_DOWNLOAD_LIFETIME_SECONDS * 1000 + toleranceMs + 1000)),
+          // A revoked id outlives any token that could carry it: one issued now by a clock up to
+          // the tolerance ahead (iat = now + tolerance) verifies until its exp plus the tolerance.
+          until: new Date(now + (MAX_DOWNLOAD_LIFETIME_SECONDS * 1000 + 2 * toleranceMs + 1000)),
           consume: { jti: by, expiresAt: new Date(claims!.exp.getTime() + toleranceMs + 1000) },
         }),
       )

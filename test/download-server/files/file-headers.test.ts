@@ -46,6 +46,15 @@ describe('attachment', () => {
   })
 })
 
+describe('the ASCII fallback of attachment', () => {
+  it('holds no path separator, even one a compatibility form decomposes to (／ to /, ＼ to \\)', () => {
+    expect(attachment('a／b.txt')).toBe(`attachment; filename="a_b.txt"; filename*=UTF-8''a%EF%BC%8Fb.txt`)
+    expect(attachment('..＼..＼evil.exe')).toBe(`attachment; filename=".._.._evil.exe"; filename*=UTF-8''..%EF%BC%BC..%EF%BC%BCevil.exe`)
+    expect(attachment('a\\b.txt')).toBe(`attachment; filename="a_b.txt"; filename*=UTF-8''a%5Cb.txt`)
+    expect(attachment('／')).toBe(`attachment; filename="_"; filename*=UTF-8''%EF%BC%8F`)
+  })
+})
+
 describe('fileValidators', () => {
   it('changes the strong ETag when the size or the modification time changes', () => {
     const base = fileValidators({ size: 10, mtimeMs: 1000.5 })

@@ -146,6 +146,34 @@ describe('GET /d/:token', () => {
     expect(JSON.parse(body).code).toBe('path_forbidden')
   })
 
+  it('answers 403 to a directory swapped for a link out of the root between the path check and the open, sending nothing from outside', async () => {
+    fs.mkdirSync(path.join(t.root, 'swap'))
+    fs.writeFileSync(path.join(t.root, 'swap', 'doc.txt'), 'inside\n')
+    fs.mkdirSync(path.join(t.dir, 'outside'))
+    fs.writeFileSync(path.join(t.dir, 'outside', 'doc.txt'), 'TOP-SECRET-OUTSIDE-ROOT\n')
+    const checked = fs.realpathSync(path.join(t.root, 'swap', 'doc.txt'))
+    const openSync = fs.openSync
+    // The race, at its worst moment: the real path was resolved inside the root, then, before it
+    // is opened, a directory on it becomes a link out of the root.
+    const spy = vi.spyOn(fs, 'openSync').mockImplementation((...args: Parameters<typeof fs.openSync>) => {
+      if (args[0] === checked) {
+        fs.renameSync(path.join(t.root, 'swap'), path.join(t.root, 'swap-was'))
+        fs.symlinkSync(path.join(t.dir, 'outside'), path.join(t.root, 'swap'))
+      }
+      return openSync(...args)
+    })
+    try {
+      const res = await get(await t.issuer.token({ file: 'swap/doc.txt' }))
+      const body = await res.body.text()
+      expect(spy).toHaveBeenCalledWith(checked, expect.anything())
+      expect(body).not.toContain('TOP-SECRET')
+      expect(res.statusCode).toBe(403)
+      expect((JSON.parse(body) as { code: string }).code).toBe('path_forbidden')
+    } finally {
+      spy.mockRestore()
+    }
+  })
+
   it('refuses signed hostile paths with a 4xx and sends nothing from outside the root', async () => {
     for (const file of ['../secret.txt', 'sub/../../secret.txt', '/etc/passwd', 'sub\\..\\..\\secret.txt', 'report.bin\u0000.txt', '%2e%2e/secret.txt', '..%2fsecret.txt', 'sub//report.bin', '']) {
       const token = signRaw(t.issuer.key, { payload: claimsJSON({ file, jti: randomBytes(16).toString('base64url') }) })

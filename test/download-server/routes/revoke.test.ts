@@ -1,10 +1,13 @@
 import { once } from 'node:events'
 import net from 'node:net'
+import path from 'node:path'
 import { Readable } from 'node:stream'
+import Database from 'better-sqlite3'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTokenSigner, newJti } from '../../../shared/src/index.js'
 import { MAX_REVOKE_BODY_BYTES } from '../../../download-server/src/routes/revoke.js'
+import { SQLiteUsedTokenStore } from '../../../download-server/src/stores/sqlite-used-token-store.js'
 import { AUDIENCE, ISSUER, claimsJSON, createIssuer, signRaw } from '../support/issuer.js'
 import { startTestServer, type TestServer } from '../support/test-server.js'
 
@@ -150,6 +153,31 @@ describe('POST /revoke', () => {
     const other = createTokenSigner({ key: t.issuer.key, issuer: ISSUER, audience: 'https://elsewhere.example' })
     const answer = await post((await other.signRevocation({ revoke: [newJti()] })).token)
     expect(answer).toMatchObject({ status: 401, body: { code: 'token_wrong_audience' } })
+  })
+})
+
+describe('how long a revocation is remembered', () => {
+  it('keeps a revoked id while a token carrying it can still verify, also one whose issuer’s clock ran the tolerance ahead', async () => {
+    let now = new Date(Math.floor(Date.now() / 1000) * 1000)
+    const clocked = await startTestServer({ clock: () => now })
+    try {
+      // The app's clock runs 30 s (DL_CLOCK_TOLERANCE) ahead: iat is 30 s in the server's future.
+      const signed = await clocked.issuer.signer.signDownload({ file: 'report.bin' }, { now: new Date(now.getTime() + 30_000) })
+      const revoked = await request(`${clocked.url}/revoke`, { method: 'POST', body: (await clocked.issuer.signer.signRevocation({ revoke: [signed.jti] })).token })
+      expect(await revoked.body.json()).toEqual({ revoked: 1 })
+      // The last instant the token still verifies: exp + tolerance, by the server's clock. The
+      // store purges what it no longer needs to keep (every minute); here that purge runs now.
+      now = new Date(signed.expiresAt.getTime() + 30_000)
+      const purger = new SQLiteUsedTokenStore(new Database(path.join(clocked.dir, 'used.db')), { clock: () => now })
+      await purger.purgeExpired()
+      await purger.close()
+      const res = await request(`${clocked.url}/d/${signed.token}`)
+      const body = await res.body.text()
+      expect(res.statusCode).toBe(410)
+      expect((JSON.parse(body) as { code: string }).code).toBe('token_revoked')
+    } finally {
+      await clocked.close()
+    }
   })
 })
 
