@@ -11,7 +11,15 @@ export interface SingleUseModeDeps {
   logger: Logger
   /** How long past `exp` a used id is remembered: the clock tolerance plus a second. */
   rememberPastExpiryMs: number
+  /** A response whose client takes nothing for this long is cut (default 30 s, as resumable mode). */
+  idleTimeoutMs?: number
 }
+
+/**
+ * A client that stops reading would otherwise hold its connection and open file until the
+ * server stops; the token is spent either way, so nothing is lost by cutting it.
+ */
+export const SINGLE_USE_IDLE_TIMEOUT_MS = 30_000
 
 /**
  * `DL_RESUME=off` (CONTRACT §1): the first `GET` consumes the token in one atomic store call
@@ -36,9 +44,10 @@ export function singleUseMode(deps: SingleUseModeDeps): DeliveryMode {
       return {
         range: request.range,
         hooks: {
+          idleTimeoutMs: deps.idleTimeoutMs ?? SINGLE_USE_IDLE_TIMEOUT_MS,
           async onFinished(result) {
             const completed = result.completed && includesLastByte
-            const outcome = completed ? 'completed' : result.completed ? 'range_short' : 'client_gone'
+            const outcome = completed ? 'completed' : result.completed ? 'range_short' : result.cut === 'idle' ? 'idle' : 'client_gone'
             audit.record(completed ? 'delivery.completed' : 'delivery.interrupted', { jti, file, bytesSent: result.bytesSent, outcome })
             // Not awaited: the token is spent already, the outcome record is for the app's link
             // fates, and the request (its log line) need not wait for one more store write.
