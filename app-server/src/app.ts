@@ -94,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     fileRoutes({
       files: deps.files,
+      users: deps.users,
       csrf,
       incomingDir: deps.incomingDir,
       uploadMaxBytes: deps.uploadMaxBytes,
