@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps): Express {
       cookie,
       sessionTTLSeconds: deps.sessionTTLSeconds,
       loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+      loginLimitSecret: deps.sessionSecrets[0] ?? '',
       ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
       clock: deps.clock,
       logger: deps.logger,

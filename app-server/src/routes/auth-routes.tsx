@@ -26,6 +26,8 @@ export interface AuthRoutesDeps {
   cookie: SessionCookie
   sessionTTLSeconds: number
   loginLimits: LoginLimits
+  /** Keys the per-account sign-in counter (an HMAC of the typed name). */
+  loginLimitSecret: string
   rateLimitStore?: (name: string) => Store
   clock: () => Date
   logger: Logger
@@ -57,6 +59,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     '/login',
     ...loginRateLimits({
       limits: deps.loginLimits,
+      secret: deps.loginLimitSecret,
       ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
       onLimited: async (req, res) => refuse(req, res, 'RATE_LIMITED'),
       logger: deps.logger,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { createHmac, hkdfSync } from 'node:crypto'
 import type { Request, RequestHandler } from 'express'
 import { rateLimit } from 'express-rate-limit'
 import type { Logger as RateLimitLogger, Store } from 'express-rate-limit'
@@ -23,6 +23,11 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = { windowMs: 15 * 60_000, perAcc
  */
 export function loginRateLimits(options: {
   limits: LoginLimits
+  /**
+   * A server-side secret (the newest cookie secret): the per-account key is an HMAC of the typed
+   * name under a key derived from it, the same in every app process sharing the store.
+   */
+  secret: string
   store?: (name: string) => Store
   onLimited: RequestHandler
   logger: Logger
@@ -35,6 +40,8 @@ export function loginRateLimits(options: {
     legacyHeaders: false,
     handler: options.onLimited,
   }
+  if (options.secret.length < 32) throw new TypeError('loginRateLimits: the secret must be at least 32 characters')
+  const accountKey = Buffer.from(hkdfSync('sha256', options.secret, '', 'login-rate-limit account key', 32))
   const accountOf = (req: Request): string => {
     const name = (req.body as Record<string, unknown> | undefined)?.username
     return typeof name === 'string' ? name.trim().toLowerCase().slice(0, 64) : ''
@@ -47,9 +54,10 @@ export function loginRateLimits(options: {
     rateLimit({
       ...common,
       limit: options.limits.perAccount,
-      // The typed name may be a password typed in the wrong field: it is counted by its hash,
-      // so it never stands in a key of the (possibly shared) store.
-      keyGenerator: (req) => `account:${createHash('sha256').update(accountOf(req)).digest('base64url')}`,
+      // The typed name may be a password typed in the wrong field: it is counted by its keyed
+      // hash, so it never stands in a key of the (possibly shared) store, and whoever reads the
+      // store cannot test guesses against the keys without the secret, as they could a plain hash.
+      keyGenerator: (req) => `account:${createHmac('sha256', accountKey).update(accountOf(req)).digest('base64url')}`,
       skip: (req) => accountOf(req) === '',
       ...(options.store ? { store: options.store('account') } : {}),
     }),
