@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps): Express {
       cookie,
       sessionTTLSeconds: deps.sessionTTLSeconds,
       loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+      loginLimitSecret: deps.sessionSecrets[0] ?? '',
       ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
       clock: deps.clock,
       logger: deps.logger,
@@ -94,6 +95,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(
     fileRoutes({
       files: deps.files,
+      users: deps.users,
       csrf,
       incomingDir: deps.incomingDir,
       uploadMaxBytes: deps.uploadMaxBytes,
@@ -101,7 +103,18 @@ export function createApp(deps: AppDeps): Express {
       ...(deps.linkFates ? { linkFates: deps.linkFates } : {}),
     }),
   )
-  app.use(accountRoutes({ accounts: deps.accounts, sessions: deps.sessionStore, csrf, sessionTTLSeconds: deps.sessionTTLSeconds, clock: deps.clock }))
+  app.use(
+    accountRoutes({
+      accounts: deps.accounts,
+      sessions: deps.sessionStore,
+      csrf,
+      sessionTTLSeconds: deps.sessionTTLSeconds,
+      loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
+      ...(deps.rateLimitStore ? { rateLimitStore: deps.rateLimitStore } : {}),
+      clock: deps.clock,
+      logger: deps.logger,
+    }),
+  )
   app.use(adminRoutes({ accounts: deps.accounts, users: deps.users, csrf }))
 
   app.use(notFound)

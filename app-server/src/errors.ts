@@ -6,6 +6,7 @@ export type AppErrorCode =
   | 'LOGIN_FAILED'
   | 'ACCOUNT_BANNED'
   | 'RATE_LIMITED'
+  | 'PASSWORD_CHECKS_LIMITED'
   | 'UPLOAD_TOO_LARGE'
   | 'UPLOAD_INVALID'
   | 'BAD_REQUEST'
@@ -47,6 +48,11 @@ export const APP_ERRORS: Record<AppErrorCode, AppErrorSpec> = {
     status: 429,
     title: 'Too many sign-in attempts',
     hint: 'Sign-in is paused for this account or address. Wait a few minutes, then try again.',
+  },
+  PASSWORD_CHECKS_LIMITED: {
+    status: 429,
+    title: 'Too many wrong passwords',
+    hint: 'Nothing was changed. Password changes are paused for this account; wait a few minutes, then try again.',
   },
   UPLOAD_TOO_LARGE: { status: 413, title: 'That file is too large', hint: 'Nothing was stored. Choose a smaller file.' },
   UPLOAD_INVALID: { status: 400, title: 'No file received', hint: 'Choose one file and press Upload.' },

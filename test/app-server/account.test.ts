@@ -50,6 +50,21 @@ describe('password change', () => {
     expect((await h.client().login(u.username, u.password)).status).toBe(303)
   })
 
+  it('pauses password checks after 10 wrong current passwords, even for the right one (a copied cookie cannot guess it)', async () => {
+    const u = await freshUser()
+    const thief = await signIn(u)
+    const csrf = await thief.csrfFrom('/account/sessions')
+    for (let i = 0; i < 10; i += 1) {
+      const r = await thief.post('/account/password', { current_password: `guess ${i}`, new_password: 'the thief chose this', _csrf: csrf })
+      expect(r.status).toBe(400)
+    }
+    const r = await thief.post('/account/password', { current_password: u.password, new_password: 'the thief chose this', _csrf: csrf })
+    expect(r.status).toBe(429)
+    expect(r.body).toContain('Too many wrong passwords')
+    expect(await signedIn(thief)).toBe(true)
+    expect((await h.client().login(u.username, u.password)).status).toBe(303)
+  })
+
   it('refuses a new password shorter than 8 characters', async () => {
     const u = await freshUser()
     const a = await signIn(u)

@@ -34,6 +34,7 @@ describe('login rate limits when their Redis store fails', () => {
       '/login',
       ...loginRateLimits({
         limits: { windowMs: 60_000, perAccount: 5, perAddress: 5 },
+        secret: 'a test secret of at least 32 characters',
         store: (name) => new RedisStore({ prefix: `${prefix}${name}:`, sendCommand: (...args: string[]) => client.sendCommand(args) as Promise<never> }),
         onLimited: (_req, res) => void res.status(429).end(),
         logger: createLogger({ level: 'info', destination: logs }),

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -136,6 +136,18 @@ describe('two app servers on Redis sessions', () => {
     client.destroy()
     expect(keys.some((k) => k.includes('account:'))).toBe(true)
     expect(keys.join('\n')).not.toContain(typed)
+  })
+
+  it('keys a typed username by a keyed hash, so a dictionary over the Redis keys cannot find it', async () => {
+    const typed = `alice password ${randomBytes(4).toString('hex')}`
+    expect((await h.client().login(typed, 'wrong')).status).toBe(401)
+    const client = createClient({ url: 'redis://127.0.0.1:6379' })
+    await client.connect()
+    const keys = await client.keys(`${prefix}*`)
+    client.destroy()
+    expect(keys.some((k) => k.includes('account:'))).toBe(true)
+    const plain = createHash('sha256').update(typed.toLowerCase()).digest('base64url')
+    expect(keys.join('\n')).not.toContain(plain)
   })
 
   it('keeps sessions in Redis under the prefix, by handle, never by id', async () => {

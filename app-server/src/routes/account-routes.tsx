@@ -1,7 +1,11 @@
 import { Router } from 'express'
 import type { Request, Response } from 'express'
+import type { Store } from 'express-rate-limit'
+import type { Logger } from 'pino'
 import { APP_ERRORS, AppError } from '../errors.js'
 import type { CsrfProtection } from '../security/csrf-protection.js'
+import { passwordCheckRateLimit } from '../security/login-rate-limits.js'
+import type { LoginLimits } from '../security/login-rate-limits.js'
 import { currentUser, requireUser } from '../sessions/current-user.js'
 import { regenerateSession, saveSession } from '../sessions/session-middleware.js'
 import type { SessionStore } from '../sessions/session-store.js'
@@ -15,7 +19,11 @@ export interface AccountRoutesDeps {
   sessions: SessionStore
   csrf: CsrfProtection
   sessionTTLSeconds: number
+  /** The per-account budget of failed sign-ins applies to current-password checks too. */
+  loginLimits: LoginLimits
+  rateLimitStore?: (name: string) => Store
   clock: () => Date
+  logger: Logger
 }
 
 const HANDLE = /^[A-Za-z0-9_-]{43}$/
@@ -35,7 +43,17 @@ export function accountRoutes(deps: AccountRoutesDeps): Router {
   router.get('/account', (_req, res) => res.redirect(303, '/account/sessions'))
   router.get('/account/sessions', (req, res) => page(req, res, 200))
 
-  router.post('/account/password', async (req, res) => {
+  const passwordChecks = passwordCheckRateLimit({
+    limits: deps.loginLimits,
+    ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
+    onLimited: async (req, res) => {
+      const spec = APP_ERRORS.PASSWORD_CHECKS_LIMITED
+      await page(req, res, spec.status, `${spec.title}. ${spec.hint}`)
+    },
+    logger: deps.logger,
+  })
+
+  router.post('/account/password', passwordChecks, async (req, res) => {
     const user = currentUser(res)
     let change: Awaited<ReturnType<AccountService['preparePasswordChange']>>
     try {

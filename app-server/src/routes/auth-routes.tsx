@@ -26,6 +26,8 @@ export interface AuthRoutesDeps {
   cookie: SessionCookie
   sessionTTLSeconds: number
   loginLimits: LoginLimits
+  /** Keys the per-account sign-in counter (an HMAC of the typed name). */
+  loginLimitSecret: string
   rateLimitStore?: (name: string) => Store
   clock: () => Date
   logger: Logger
@@ -57,6 +59,7 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     '/login',
     ...loginRateLimits({
       limits: deps.loginLimits,
+      secret: deps.loginLimitSecret,
       ...(deps.rateLimitStore ? { store: deps.rateLimitStore } : {}),
       onLimited: async (req, res) => refuse(req, res, 'RATE_LIMITED'),
       logger: deps.logger,
@@ -73,6 +76,12 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
       req.session.userAgent = (req.get('user-agent') ?? '').slice(0, 256)
       req.session.cookie.maxAge = deps.sessionTTLSeconds * 1000
       await saveSession(req)
+      // The password (or the ban) changed while it was being checked: this session, saved after
+      // the change ended the user's sessions, must not outlive it. One saved before, the change ended.
+      if (!deps.accounts.isUnchanged(result.user)) {
+        await regenerateSession(req)
+        return refuse(req, res, 'LOGIN_FAILED')
+      }
       res.redirect(303, '/files')
     },
   )

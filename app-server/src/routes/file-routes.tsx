@@ -5,13 +5,15 @@ import type { FileService } from '../files/file-service.js'
 import { uploadMiddleware } from '../files/upload-middleware.js'
 import type { LinkFates } from '../revocation/link-fates.js'
 import type { CsrfProtection } from '../security/csrf-protection.js'
-import { currentUser, requireUser } from '../sessions/current-user.js'
+import { currentUser, requireUser, stillSignedIn } from '../sessions/current-user.js'
 import { sessionHandle } from '../sessions/session-store.js'
+import type { UserRepository } from '../users/user-repository.js'
 import { FilesPage } from '../views/files-page.js'
 import { pageContext, sendPage } from './page.js'
 
 export interface FileRoutesDeps {
   files: FileService
+  users: UserRepository
   csrf: CsrfProtection
   incomingDir: string
   uploadMaxBytes: number
@@ -55,7 +57,14 @@ export function fileRoutes(deps: FileRoutesDeps): Router {
   )
 
   router.get('/files/:id/download', requireUser, async (req, res) => {
-    const location = await deps.files.downloadLink(currentUser(res), String(req.params.id), { sessionHandle: sessionHandle(req.sessionID) })
+    const user = currentUser(res)
+    const location = await deps.files.downloadLink(user, String(req.params.id), { sessionHandle: sessionHandle(req.sessionID) })
+    // A sign-out (password change, ban) that ran while the link was being made did not revoke
+    // it: hand it out only if the session is still signed in now that the link is recorded.
+    if (!(await stillSignedIn(req, deps.users, user.id))) {
+      res.status(303).set({ Location: '/login', 'Cache-Control': 'no-store' }).end()
+      return
+    }
     // The token is in this Location header only: no body (Express's redirect() would repeat the
     // URL in one), never in a page, never in a log.
     res.status(303).set({ Location: location, 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer' }).end()

@@ -1,4 +1,5 @@
-import type { RequestHandler, Response } from 'express'
+import type { Request, RequestHandler, Response } from 'express'
+import type { SessionData } from 'express-session'
 import type { Logger } from 'pino'
 import { AppError } from '../errors.js'
 import type { User, UserRepository } from '../users/user-repository.js'
@@ -25,14 +26,8 @@ export function loadCurrentUser(deps: { users: UserRepository; clock: () => Date
     const session = req.session
     if (typeof session.userId !== 'number') return next()
     const user = deps.users.findById(session.userId)
-    const reason: SessionEndReason | undefined = !user
-      ? 'account_gone'
-      : user.bannedAt
-        ? 'banned'
-        : (session.authAt ?? 0) < user.passwordChangedAt.getTime()
-          ? 'password_changed'
-          : undefined
-    if (reason) {
+    const reason = endReason(session, user)
+    if (!user || reason) {
       deps.logger.info({ userId: session.userId, reason }, 'session refused')
       res.locals.sessionEnded = reason
       await regenerateSession(req)
@@ -41,6 +36,27 @@ export function loadCurrentUser(deps: { users: UserRepository; clock: () => Date
     res.locals.user = user
     next()
   }
+}
+
+/** Why a signed-in session is no longer valid for `user`, or undefined while it is. */
+function endReason(session: Partial<SessionData>, user: User | undefined): SessionEndReason | undefined {
+  if (!user) return 'account_gone'
+  if (user.bannedAt) return 'banned'
+  if ((session.authAt ?? 0) < user.passwordChangedAt.getTime()) return 'password_changed'
+  return undefined
+}
+
+/**
+ * True when this request's session, read again from the store, is still signed in as `userId`
+ * under the same rules as `loadCurrentUser`. A sign-out, password change or ban revokes the
+ * download links recorded before it: a route that makes one calls this after recording it, so
+ * that a request which loaded its session just before the session ended hands out nothing.
+ */
+export async function stillSignedIn(req: Request, users: UserRepository, userId: number): Promise<boolean> {
+  const data = await new Promise<SessionData | null | undefined>((resolve, reject) => {
+    req.sessionStore.get(req.sessionID, (err: unknown, session) => (err ? reject(err as Error) : resolve(session)))
+  })
+  return data?.userId === userId && endReason(data, users.findById(userId)) === undefined
 }
 
 /** Anonymous → to the sign-in page (saying why, when a session was just ended). */

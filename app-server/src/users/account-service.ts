@@ -41,6 +41,16 @@ export class AccountService {
     return { ok: true, user }
   }
 
+  /**
+   * True while the user `signIn` returned still stands as it was read: same password, not
+   * banned. A sign-in asks once its session is stored, because a password change or ban that
+   * committed while the password was being checked ended the sessions it could see, not this one.
+   */
+  isUnchanged(user: User): boolean {
+    const current = this.deps.users.findById(user.id)
+    return current !== undefined && current.passwordHash === user.passwordHash && current.bannedAt === null
+  }
+
   async signedOut(userId: number): Promise<void> {
     await this.deps.events.record({ type: 'signed_out', userId })
   }

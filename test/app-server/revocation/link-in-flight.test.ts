@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto'
+import { Registry } from 'prom-client'
+import { createClient } from 'redis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRevocationEvents } from '../../../app-server/src/revocation/revocation-events.js'
+import { createRevocationMetrics } from '../../../app-server/src/revocation/revocation-metrics.js'
+import { DEFAULT_REVOCATION_TUNING } from '../../../app-server/src/revocation/revocation-worker.js'
+import type { SecurityEvents, SecurityEventsContext } from '../../../app-server/src/security-events.js'
+import { sessionHandle } from '../../../app-server/src/sessions/session-store.js'
+import { startHarness } from '../support/app-harness.js'
+import type { Account, Harness } from '../support/app-harness.js'
+import type { CookieClient } from '../support/cookie-client.js'
+
+// A download request that loaded its session just before a sign-out (password change, ending
+// that session) goes on minting a link after the sign-out has revoked the user's links. The
+// revocation sink below is the real one, except that it holds the next `token_issued` until the
+// test lets it go: the window between loading the session and recording the link, made wide.
+
+interface Held {
+  reached: Promise<void>
+  release: () => void
+}
+let armed: { reached: () => void; released: Promise<void> } | undefined
+
+/** Holds the next issued link before it is recorded; `reached` settles once a request is waiting there. */
+function holdNextLink(): Held {
+  let reached!: () => void
+  let release!: () => void
+  const reachedP = new Promise<void>((r) => (reached = r))
+  const released = new Promise<void>((r) => (release = r))
+  armed = { reached, released }
+  return { reached: reachedP, release }
+}
+
+function heldEvents(ctx: SecurityEventsContext): SecurityEvents {
+  const real = createRevocationEvents(ctx, {
+    fetch: globalThis.fetch,
+    random: Math.random,
+    metrics: createRevocationMetrics(new Registry()),
+    tuning: DEFAULT_REVOCATION_TUNING,
+    firstAttemptMs: 3000,
+    requestTimeoutMs: 2000,
+  })
+  return {
+    async record(event) {
+      if (event.type === 'token_issued' && armed) {
+        const a = armed
+        armed = undefined
+        a.reached()
+        await a.released
+      }
+      return real.record(event)
+    },
+    close: async () => real.close?.(),
+  }
+}
+
+const stores = [
+  { store: 'SQLite', env: {} as Record<string, string> },
+  { store: 'Redis', env: { APP_SESSION_STORE: 'redis://127.0.0.1:6379' } },
+]
+
+describe.each(stores)('a link being minted while the session ends ($store sessions)', ({ env }) => {
+  let h: Harness
+  const prefix = `test:app:inflight:${randomBytes(6).toString('hex')}:`
+  let n = 0
+  beforeAll(async () => {
+    h = await startHarness({ env, redisKeyPrefix: prefix, events: heldEvents })
+  })
+  afterAll(async () => {
+    await h.close()
+    if (env.APP_SESSION_STORE) {
+      const client = createClient({ url: 'redis://127.0.0.1:6379' })
+      await client.connect()
+      const keys = await client.keys(`${prefix}*`)
+      if (keys.length > 0) await client.del(keys)
+      client.destroy()
+    }
+  })
+
+  async function userWithFile(): Promise<{ u: Account; c: CookieClient; fileId: string }> {
+    n += 1
+    const u = await h.createUser(`inflight-${n}`, `in flight password ${n}`)
+    const c = h.client()
+    expect((await c.login(u.username, u.password)).status).toBe(303)
+    const r = await c.postMultipart('/files', [
+      { name: '_csrf', value: await c.csrfFrom('/files') },
+      { name: 'file', filename: 'held.txt', content: Buffer.from('held contents') },
+    ])
+    expect(r.status).toBe(303)
+    const fileId = /href="\/files\/([A-Za-z0-9_-]{22})\/download"/.exec((await c.get('/files')).body)?.[1]
+    if (!fileId) throw new Error('upload not listed')
+    return { u, c, fileId }
+  }
+
+  /** Starts a download request, ends the session with `end` while its link is being made, then lets it finish. */
+  async function mintDuring(c: CookieClient, fileId: string, end: () => Promise<void>): Promise<string> {
+    const held = holdNextLink()
+    const pending = c.get(`/files/${fileId}/download`)
+    await held.reached
+    await end()
+    held.release()
+    return (await pending).location
+  }
+
+  it('hands out no link to a request in flight when the user signs out', async () => {
+    const { c, fileId } = await userWithFile()
+    const thief = c.clone()
+    const location = await mintDuring(thief, fileId, async () => {
+      expect((await c.post('/logout', { _csrf: await c.csrfFrom('/files') })).status).toBe(303)
+    })
+    expect(location).not.toContain('/d/')
+  })
+
+  it('hands out no link to a request in flight when the password is changed on another device', async () => {
+    const { u, c, fileId } = await userWithFile()
+    const other = h.client()
+    expect((await other.login(u.username, u.password)).status).toBe(303)
+    const location = await mintDuring(c, fileId, async () => {
+      const r = await other.post('/account/password', { current_password: u.password, new_password: 'a new password 1', _csrf: await other.csrfFrom('/files') })
+      expect(r.status).toBe(303)
+    })
+    expect(location).not.toContain('/d/')
+  })
+
+  it('hands out no link to a request in flight when its session is ended from another device', async () => {
+    const { u, c, fileId } = await userWithFile()
+    const other = h.client()
+    expect((await other.login(u.username, u.password)).status).toBe(303)
+    const handle = sessionHandle(c.session()?.id ?? '')
+    const location = await mintDuring(c, fileId, async () => {
+      const r = await other.post(`/account/sessions/${handle}/revoke`, { _csrf: await other.csrfFrom('/account/sessions') })
+      expect(r.status).toBe(303)
+    })
+    expect(location).not.toContain('/d/')
+  })
+
+  it('still hands out the link when the session lives on', async () => {
+    const { c, fileId } = await userWithFile()
+    const location = await mintDuring(c, fileId, async () => {})
+    expect(location).toContain('/d/')
+  })
+})
