@@ -67,8 +67,11 @@ export function authRoutes(deps: AuthRoutesDeps): Router {
     async (req, res) => {
       const result = await deps.accounts.signIn(field(req, 'username').trim(), field(req, 'password'))
       if (!result.ok) return refuse(req, res, result.code)
+      // Signed in already (a second tab's sign-in form): that session ends here, as at sign-out.
+      const previous = res.locals.user?.id
       // A new id on sign-in: an id planted before (session fixation) is destroyed here.
       await regenerateSession(req)
+      if (previous !== undefined) await deps.accounts.signedOut(previous)
       const now = deps.clock().getTime()
       req.session.userId = result.user.id
       req.session.authAt = now

@@ -82,6 +82,17 @@ describe('revocation of outstanding links', () => {
     expect(await fetchLink(fromOtherDevice.url)).toMatchObject({ status: 410, code: 'token_revoked' })
   })
 
+  it('treats signing in over a signed-in session as signing out of it: its links are refused', async () => {
+    const { c, fileId } = await userWithFile()
+    const link = await mint(c, fileId)
+    const other = await freshUser()
+    // A sign-in form left open in another tab, posted while this browser is signed in.
+    const r = await c.post('/login', { username: other.username, password: other.password, _csrf: await c.csrfFrom('/files') })
+    expect(r.status).toBe(303)
+    expect(await fetchLink(link.url)).toMatchObject({ status: 410, code: 'token_revoked' })
+    expect(row(link.jti)).toMatchObject({ revoked_reason: 'signed_out' })
+  })
+
   it('refuses a link minted just before a password change', async () => {
     const { u, c, fileId } = await userWithFile()
     const link = await mint(c, fileId)
