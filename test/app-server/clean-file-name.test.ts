@@ -9,8 +9,21 @@ describe('cleanFileName (an upload\'s name as metadata)', () => {
   })
 
   it('cuts a long name at 255 units without leaving half of a surrogate pair (a token name must be text)', () => {
-    const name = cleanFileName(`${'a'.repeat(254)}😀.txt`)
+    const name = cleanFileName(`${'a'.repeat(254)}😀${'b'.repeat(5)}`)
     expect(name).toBe('a'.repeat(254))
     expect(/\p{Cs}/u.test(name)).toBe(false)
+  })
+
+  it('keeps the extension of a name it cuts', () => {
+    expect(cleanFileName(`${'a'.repeat(300)}.pdf`)).toBe(`${'a'.repeat(251)}.pdf`)
+    expect(cleanFileName(`${'a'.repeat(250)}😀${'a'.repeat(10)}.tar`)).toBe(`${'a'.repeat(250)}.tar`)
+    expect(cleanFileName('a'.repeat(255) + '.txt')).toHaveLength(255)
+  })
+
+  it('drops C1 controls and the bidirectional controls that make a name display as another', () => {
+    expect(cleanFileName('invoice\u202Efdp.exe')).toBe('invoicefdp.exe')
+    expect(cleanFileName('a\u2066b\u2069c\u200F\u061C.txt')).toBe('abc.txt')
+    expect(cleanFileName('re\u0085port\u009b.pdf')).toBe('report.pdf')
+    expect(cleanFileName('naïve résumé 😀.txt')).toBe('naïve résumé 😀.txt')
   })
 })

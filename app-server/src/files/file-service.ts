@@ -29,16 +29,33 @@ export function newFileId(): string {
   return randomBytes(16).toString('base64url')
 }
 
+/** Longest name kept, in UTF-16 units. */
+const MAX_NAME = 255
+/** An extension kept through a cut: a dot and up to 16 letters or digits. */
+const EXTENSION = /\.[\p{L}\p{N}]{1,16}$/u
+/**
+ * Control characters (C0, DEL, C1) and the bidirectional controls that make a name display
+ * other than it is ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf").
+ */
+// eslint-disable-next-line no-control-regex
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
+
 /**
  * A name fit to show and to offer in Content-Disposition: the last path segment a browser
- * sent, without control characters, at most 255 UTF-16 units, never ending in half a surrogate
- * pair (a download token's `name` must be text). Metadata only, never a path.
+ * sent, without control or bidirectional-override characters, at most 255 UTF-16 units with
+ * its extension kept through the cut, never holding half a surrogate pair (a download token's
+ * `name` must be text). Metadata only, never a path.
  */
 export function cleanFileName(raw: string): string {
   const last = raw.split(/[/\\]/).pop() ?? ''
-  // eslint-disable-next-line no-control-regex
-  const clean = last.replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 255).replace(/\p{Cs}/gu, '')
+  const clean = cut(last.replace(INVISIBLE, '').trim())
   return clean === '' || clean === '.' || clean === '..' ? 'file' : clean
+}
+
+function cut(name: string): string {
+  if (name.length <= MAX_NAME) return name
+  const extension = EXTENSION.exec(name)?.[0] ?? ''
+  return (name.slice(0, MAX_NAME - extension.length) + extension).replace(/\p{Cs}/gu, '')
 }
 
 /**
