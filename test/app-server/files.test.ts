@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import { request } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { CookieClient } from './support/cookie-client.js'
@@ -105,6 +106,23 @@ describe('files', () => {
     expect(JSON.stringify(p)).not.toContain(h.demo.username)
     const footer = Buffer.from(token.split('.')[3] as string, 'base64url').toString('utf8')
     expect(footer).toMatch(/^\{"kid":"k4\.pid\.[A-Za-z0-9_-]{44}"\}$/)
+  })
+
+  it('answers HEAD on a download link 405 and mints no token (HEAD must not change anything)', async () => {
+    const c = await signIn(h, h.demo.username, h.demo.password)
+    const [id] = fileIdsIn((await c.get('/files')).body)
+    const db = new Database(path.join(h.dataDir, 'app.db'), { readonly: true })
+    const issued = (): number => (db.prepare('SELECT count(*) AS n FROM issued_tokens').get() as { n: number }).n
+    const before = issued()
+    const head = await c.send('HEAD', `/files/${id}/download`)
+    expect(issued()).toBe(before)
+    db.close()
+    expect(head.status).toBe(405)
+    expect(head.headers.allow).toBe('GET')
+    expect(head.location).toBe('')
+    const minted = await c.get(`/files/${id}/download`)
+    expect(minted.status).toBe(303)
+    expect(payloadOf(tokenOf(minted.location)).file).toBe(id)
   })
 
   it("answers 404 for another user's file id, exactly as for a missing one, and mints no token", async () => {

@@ -56,6 +56,11 @@ export function fileRoutes(deps: FileRoutesDeps): Router {
     },
   )
 
+  // Express answers HEAD with the GET handler, which would mint and record a token: HEAD is
+  // not allowed to change anything, so it is refused before that.
+  router.head('/files/:id/download', (_req, res) => {
+    res.status(405).set({ Allow: 'GET', 'Cache-Control': 'no-store' }).end()
+  })
   router.get('/files/:id/download', requireUser, async (req, res) => {
     const user = currentUser(res)
     const location = await deps.files.downloadLink(user, String(req.params.id), { sessionHandle: sessionHandle(req.sessionID) })
