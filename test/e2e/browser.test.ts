@@ -48,6 +48,7 @@ beforeAll(async () => {
     env: { APP_PORT: String(port), APP_PUBLIC_URL: appURL },
     demo: { username: 'demo', password: 'demo-password-change-me' },
     downloadAppURL: `${appURL}/files`,
+    reportOutcomes: true,
   })
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1100, height: 640 } })
@@ -105,8 +106,14 @@ describe('in a real browser', () => {
     expect(await page.locator('h1').textContent()).toBe('My files')
   })
 
-  it('takes a screenshot of the files page (written to docs/images when missing or UPDATE_SCREENSHOTS=1)', async () => {
+  it('shows both used links as completed downloads, and takes a screenshot of the files page (written to docs/images when missing or UPDATE_SCREENSHOTS=1)', async () => {
     await page.goto(`${h.appURL}/files`)
+    // Open the links of the file downloaded above: what became of each is what the page is for.
+    await page.locator('details.links summary').first().click()
+    // Both links clicked above, as the download server reported them back.
+    const links = await page.locator('details.links li').allTextContents()
+    expect(links).toHaveLength(2)
+    for (const link of links) expect(link).toContain('Used: download completed')
     const shot = await page.screenshot({ fullPage: true })
     expect(shot.subarray(1, 4).toString()).toBe('PNG')
     // A normal test run leaves the committed image alone, so `npm test` keeps the work tree clean.

@@ -57,6 +57,8 @@ export interface HarnessOptions {
   env?: Record<string, string>
   loginLimits?: LoginLimits
   downloadServer?: boolean
+  /** The app reads the harness download server's store for link fates, as the demo does. */
+  reportOutcomes?: boolean
   redisKeyPrefix?: string
   /** The seeded demo user (default alice); it owns the sample files. */
   demo?: { username: string; password: string }
@@ -114,6 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(download ? { DL_INTERNAL_URL: downloadURL } : {}),
     TOKEN_ISSUER: ISSUER,
     TOKEN_AUDIENCE: AUDIENCE,
+    ...(options.reportOutcomes ? { APP_DOWNLOAD_OUTCOMES: `sqlite:${path.join(dataDir, 'used-tokens.db')}` } : {}),
     ...options.env,
   })
   const start = (): Promise<AppServer> =>
