@@ -47,6 +47,8 @@ describe('sign-in', () => {
     const planted = c.clone()
     await c.login(h.demo.username, h.demo.password)
     const after = c.session()
+    // A session after sign-in (no session at all would also differ from the old one).
+    expect(after).toBeDefined()
     expect(after?.id).not.toBe(before?.id)
     // Someone who planted the pre-login id gains nothing: it is anonymous, not signed in.
     expect(await signedIn(planted)).toBe(false)

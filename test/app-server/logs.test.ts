@@ -72,6 +72,9 @@ describe('logs', () => {
       expect(logs).not.toContain(t.split('.')[2]?.slice(0, 40))
     }
     expect(logs).not.toContain('v4.public.')
+    // The loops below check something: the ids before sign-in, after it and after the change.
+    expect(sessionIds.size).toBeGreaterThanOrEqual(2)
+    expect(cookies.size).toBe(sessionIds.size)
     for (const id of sessionIds) {
       expect(id.length).toBe(43)
       expect(logs).not.toContain(id)
