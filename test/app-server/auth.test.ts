@@ -136,8 +136,10 @@ describe('sign-out and stolen cookies', () => {
     expect((await forged.get('/files')).location).toBe('/login')
 
     const real = h.client()
-    await real.login(h.demo.username, h.demo.password)
+    // A signed-in id: an anonymous one would be sent to /login below whatever its signature.
+    expect((await real.login(h.demo.username, h.demo.password)).status).toBe(303)
     const id = real.session()?.id ?? ''
+    expect(id).not.toBe('')
     // The right id with a signature made up: refused as well.
     const tampered = h.client()
     tampered.jar.set('sid', encodeURIComponent(`s:${id}.${'B'.repeat(43)}`))
