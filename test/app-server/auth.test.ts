@@ -47,6 +47,8 @@ describe('sign-in', () => {
     const planted = c.clone()
     await c.login(h.demo.username, h.demo.password)
     const after = c.session()
+    // A session after sign-in (no session at all would also differ from the old one).
+    expect(after).toBeDefined()
     expect(after?.id).not.toBe(before?.id)
     // Someone who planted the pre-login id gains nothing: it is anonymous, not signed in.
     expect(await signedIn(planted)).toBe(false)
@@ -134,8 +136,10 @@ describe('sign-out and stolen cookies', () => {
     expect((await forged.get('/files')).location).toBe('/login')
 
     const real = h.client()
-    await real.login(h.demo.username, h.demo.password)
+    // A signed-in id: an anonymous one would be sent to /login below whatever its signature.
+    expect((await real.login(h.demo.username, h.demo.password)).status).toBe(303)
     const id = real.session()?.id ?? ''
+    expect(id).not.toBe('')
     // The right id with a signature made up: refused as well.
     const tampered = h.client()
     tampered.jar.set('sid', encodeURIComponent(`s:${id}.${'B'.repeat(43)}`))

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { request } from 'undici'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CookieClient } from './support/cookie-client.js'
 
 // The entry points as an operator runs them: real processes, configured only by the environment.
@@ -15,6 +15,20 @@ const ROOT = path.resolve(import.meta.dirname, '../..')
 const dirs: string[] = []
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
+})
+// A test that fails half-way leaves its process running: stop it (SIGTERM so the demo stops its
+// download server too; SIGKILL if it does not exit within 5 s).
+const runs: Run[] = []
+afterEach(async () => {
+  await Promise.all(
+    runs.splice(0).map(async (r) => {
+      if (r.child.exitCode !== null || r.child.signalCode !== null) return
+      r.child.kill('SIGTERM')
+      const timer = setTimeout(() => r.child.kill('SIGKILL'), 5000)
+      await r.exit
+      clearTimeout(timer)
+    }),
+  )
 })
 
 interface Run {
@@ -32,7 +46,9 @@ function run(script: string, env: Record<string, string>): Run {
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  return { child, output: () => out, exit }
+  const r = { child, output: () => out, exit }
+  runs.push(r)
+  return r
 }
 /** Sends the signal and expects exit code 0; on anything else the failure shows what the process printed. */
 async function expectCleanStop(r: Run, signal: NodeJS.Signals): Promise<void> {

@@ -58,7 +58,9 @@ describe('login rate limits when their Redis store fails', () => {
     })
     await r.body.dump()
     expect(r.statusCode).toBe(303)
-    for (let i = 0; i < 50 && !logs.text.includes('during decrement'); i++) await new Promise((resolve) => setTimeout(resolve, 20))
+    // Wait (up to 5 s) for both limiters' lines, not just the first.
+    const decrements = (): number => logs.text.split('during decrement').length - 1
+    for (let i = 0; i < 250 && decrements() < 2; i++) await new Promise((resolve) => setTimeout(resolve, 20))
 
     const lines = logs.text.split('\n').filter((l) => l.includes('express-rate-limit'))
     // One per limiter (address and account).

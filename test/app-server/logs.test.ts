@@ -1,5 +1,5 @@
 import { request } from 'undici'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { sessionHandle } from '../../app-server/src/sessions/session-store.js'
 import type { CookieClient } from './support/cookie-client.js'
 import { startHarness } from './support/app-harness.js'
@@ -72,6 +72,9 @@ describe('logs', () => {
       expect(logs).not.toContain(t.split('.')[2]?.slice(0, 40))
     }
     expect(logs).not.toContain('v4.public.')
+    // The loops below check something: the ids before sign-in, after it and after the change.
+    expect(sessionIds.size).toBeGreaterThanOrEqual(2)
+    expect(cookies.size).toBe(sessionIds.size)
     for (const id of sessionIds) {
       expect(id.length).toBe(43)
       expect(logs).not.toContain(id)
@@ -93,12 +96,16 @@ describe('logs', () => {
     const id = /\/files\/([A-Za-z0-9_-]{22})\/download/.exec((await c.get('/files')).body)?.[1] as string
     const link = await c.get(`/files/${id}/download`)
     expect(link.status).toBe(303)
-    // The line is written when the response has finished, which may be after the client has read it.
+    const linesFor = (): Record<string, unknown>[] =>
+      h.logs.text
+        .split('\n')
+        .filter((l) => l.includes(`"url":"/files/${id}/download"`))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    // The line is written when the response has finished, which may be after the client has read
+    // it: wait for it, then a moment for any second one.
+    await vi.waitFor(() => expect(linesFor().length).toBeGreaterThan(0), { timeout: 10_000 })
     await new Promise((resolve) => setTimeout(resolve, 50))
-    const lines = h.logs.text
-      .split('\n')
-      .filter((l) => l.includes(`"url":"/files/${id}/download"`))
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
+    const lines = linesFor()
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatchObject({ msg: 'request completed', userId: h.other.id, req: { method: 'GET' }, res: { statusCode: 303 } })
     expect(typeof lines[0]?.responseTime).toBe('number')

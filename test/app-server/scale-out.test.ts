@@ -112,7 +112,9 @@ describe('two app servers on Redis sessions', () => {
     const a = h.client()
     await a.login(u.username, u.password)
     const elsewhere = new CookieClient(second)
-    await elsewhere.login(u.username, u.password)
+    // Signed in there first, or the 'ended' check below would hold without any change.
+    expect((await elsewhere.login(u.username, u.password)).status).toBe(303)
+    expect(await signedIn(elsewhere)).toBe(true)
     await a.post('/account/password', { current_password: u.password, new_password: 'changed on server A', _csrf: await a.csrfFrom('/files') })
     expect(await signedIn(elsewhere)).toBe(false)
     expect(await signedIn(on(h.appURL, elsewhere))).toBe(false)

@@ -72,7 +72,8 @@ describe.each(stores)('a sign-in in flight during a password change ($store sess
     held.release()
     await signingIn
 
-    expect((await intruder.get('/files')).status).not.toBe(200)
+    // Sent to sign in (not merely "not 200": an error page must not pass for a refusal).
+    expect(await intruder.get('/files')).toMatchObject({ status: 303, location: '/login' })
     expect((await owner.get('/files')).status).toBe(200)
   })
 

@@ -2,12 +2,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { pino } from 'pino'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { generateSecretKey } from '../../shared/src/index.js'
 import { ConfigError } from '../../download-server/src/config-error.js'
 import { parseDownloadConfig } from '../../download-server/src/config.js'
 import { startDownloadServer } from '../../download-server/src/server.js'
-import { spawnDownloadServer } from './support/spawn-server.js'
+import { spawnedServers } from './support/spawn-server.js'
 
 let dir: string
 let root: string
@@ -27,6 +27,10 @@ beforeAll(() => {
   fs.writeFileSync(path.join(dir, 'a-file'), 'x')
 })
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }))
+// The servers below should exit at once; one that starts instead (in its own process group)
+// would outlive the test run if not killed.
+const servers = spawnedServers()
+afterEach(() => servers.killAll())
 
 function issuesOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -196,14 +200,14 @@ describe('start-up errors', () => {
   })
 
   it('stops download-server/src/main.ts on an unresolvable DL_HOST: one line naming it, no stack, non-zero exit', async () => {
-    const spawned = spawnDownloadServer({ ...valid(), DL_HOST: 'no-such-host.invalid', DL_PORT: '0', DL_JTI_STORE: `sqlite:${path.join(dir, 'bad-host-main.db')}` })
+    const spawned = servers.spawn({ ...valid(), DL_HOST: 'no-such-host.invalid', DL_PORT: '0', DL_JTI_STORE: `sqlite:${path.join(dir, 'bad-host-main.db')}` })
     const { code } = await spawned.exited
     expect(code).not.toBe(0)
     expect(spawned.output().trim().split('\n')).toEqual([expect.stringMatching(/^DL_HOST: cannot listen on no-such-host\.invalid:0 \((ENOTFOUND|EAI_AGAIN)\)$/)])
   })
 
   it('stops `npm run start:download` with a bad key: one line naming DL_PUBLIC_KEYS, no stack, non-zero exit', async () => {
-    const spawned = spawnDownloadServer({ ...valid(), DL_PORT: '0', DL_PUBLIC_KEYS: 'k4.public.nonsense' }, { via: 'npm' })
+    const spawned = servers.spawn({ ...valid(), DL_PORT: '0', DL_PUBLIC_KEYS: 'k4.public.nonsense' }, { via: 'npm' })
     const { code } = await spawned.exited
     expect(code).not.toBe(0)
     const lines = spawned.output().trim().split('\n')

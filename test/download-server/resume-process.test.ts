@@ -107,6 +107,6 @@ describe.each([
 
     for await (const chunk of resumed.body) head.update(chunk as Buffer)
     expect(head.digest('hex')).toBe(fileHash)
-    await expect.poll(() => statusOf(url(b.url)), { timeout: 3000 }).toBe(410)
+    await expect.poll(() => statusOf(url(b.url)), { timeout: 10_000 }).toBe(410)
   })
 })

@@ -12,6 +12,8 @@ function runVitest(args: string[]): Promise<{ code: number | null; output: strin
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Ended before the test's own 60 s limit, so a hung run does not outlive the test.
+    timeout: 50_000,
   })
   let output = ''
   child.stdout.on('data', (d: Buffer) => (output += d.toString()))

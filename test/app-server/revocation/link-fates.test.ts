@@ -105,7 +105,7 @@ describe('link fates from the download servers\' shared Redis', () => {
     const unused = await mint(c, small)
 
     // The sweep copies outcomes into the app's records without anyone viewing the page.
-    await waitFor(() => observed(completed.jti) === 'completed' && observed(interrupted.jti) === 'interrupted', 5000, 'the sweep to see both downloads')
+    await waitFor(() => observed(completed.jti) === 'completed' && observed(interrupted.jti) === 'interrupted', 10_000, 'the sweep to see both downloads')
 
     const page = (await c.get('/files')).body
     expect(fateIn(page, completed.jti)).toBe('completed')

@@ -194,10 +194,11 @@ describe('revocation outbox worker', () => {
     const w = worker({ timeoutMs: 30_000 })
     const [jti] = enqueue(1)
     void w.kick()
-    await waitFor(() => received.length === 1, 2000, 'the request')
+    await waitFor(() => received.length === 1, 10_000, 'the request')
     const started = performance.now()
     await w.close()
-    expect(performance.now() - started).toBeLessThan(500)
+    // Far below the 30 s request timeout it would otherwise wait for; loose for a loaded machine.
+    expect(performance.now() - started).toBeLessThan(2000)
     expect(outboxRows()).toEqual([{ jti, attempts: 0, next_attempt_at: now.getTime(), claimed_until: 0 }])
     handler = revokedCount
     await worker().kick()

@@ -111,9 +111,10 @@ describe.each([
     const id = sid()
     await touch(store, id, data({ userAgent: 'ghost' }))
     expect(await get(store, id)).toBeFalsy()
-    await set(store, id, data({ userAgent: 'live' }, 500))
+    // 1 s: the touch must land before this expiry, even on a slow machine; the wait goes past it.
+    await set(store, id, data({ userAgent: 'live' }, 1000))
     await touch(store, id, data({ userAgent: 'live' }, 60_000))
-    await new Promise((r) => setTimeout(r, 700))
+    await new Promise((r) => setTimeout(r, 1300))
     expect((await get(store, id))?.userAgent).toBe('live')
   })
 

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { keepLease } from '../../../download-server/src/delivery/lease-keeper.js'
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -8,9 +8,10 @@ describe('keepLease', () => {
   it('renews every third of the lease and never aborts while renewals succeed', async () => {
     let renewals = 0
     const lease = keepLease({ renew: async () => ++renewals > 0, leaseMs: 150, claimSentAt: performance.now() })
-    await sleep(500)
+    // Six renewals take 300 ms, twice the lease; waiting for them rather than a fixed time keeps
+    // a slow timer from failing the count. An abort in between would still show.
+    await vi.waitFor(() => expect(renewals).toBeGreaterThanOrEqual(6), { timeout: 10_000, interval: 10 })
     lease.stop()
-    expect(renewals).toBeGreaterThanOrEqual(6)
     expect(lease.signal.aborted).toBe(false)
   })
 
@@ -22,13 +23,15 @@ describe('keepLease', () => {
   })
 
   it('aborts before the lease could lapse when no renewal gets through (store away)', async () => {
+    // A 1 s lease: the keeper aborts at 800 ms (a fifth before it lapses), which leaves a late
+    // timer 200 ms before the assertion below fails.
     const started = performance.now()
     let abortedAt = 0
-    const lease = keepLease({ renew: () => Promise.reject(new Error('store away')), leaseMs: 300, claimSentAt: started })
+    const lease = keepLease({ renew: () => Promise.reject(new Error('store away')), leaseMs: 1000, claimSentAt: started })
     lease.signal.addEventListener('abort', () => (abortedAt = performance.now()))
-    await sleep(400)
+    await sleep(1200)
     expect(lease.signal.aborted).toBe(true)
-    expect(abortedAt - started).toBeLessThan(300)
+    expect(abortedAt - started).toBeLessThan(1000)
     lease.stop()
   })
 

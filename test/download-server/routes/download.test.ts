@@ -350,7 +350,7 @@ describe('an interrupted download', () => {
       expect(chunk.length).toBeGreaterThan(0)
       break
     }
-    await vi.waitFor(() => expect(t.logs.some((line) => line.includes('"code":"interrupted"'))).toBe(true))
+    await vi.waitFor(() => expect(t.logs.some((line) => line.includes('"code":"interrupted"'))).toBe(true), { timeout: 10_000 })
     const line = JSON.parse(t.logs.find((l) => l.includes('"code":"interrupted"'))!) as { bytes: number; status: number }
     expect(line.status).toBe(200)
     expect(line.bytes).toBeLessThan(64 * 1024 * 1024)
@@ -373,14 +373,17 @@ describe('request logs', () => {
     const signed = await t.issuer.signer.signDownload({ file: 'report.bin' })
     const before = t.logs.length
     await (await get(signed.token)).body.arrayBuffer()
-    // The line is written once the response is over on the server's side, a moment after the client has it.
-    await vi.waitFor(() => expect(t.logs.length).toBeGreaterThan(before))
-    await new Promise((resolve) => setTimeout(resolve, 50))
     // Audit events (delivery.claimed, delivery.completed) are lines of their own.
-    const lines = t.logs
-      .slice(before)
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((line) => line.audit !== true)
+    const requestLines = (): Record<string, unknown>[] =>
+      t.logs
+        .slice(before)
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((line) => line.audit !== true)
+    // The line is written once the response is over on the server's side, a moment after the
+    // client has it: wait for it (an audit line alone does not count), then for any second one.
+    await vi.waitFor(() => expect(requestLines().length).toBeGreaterThan(0), { timeout: 10_000 })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    const lines = requestLines()
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatchObject({ method: 'GET', route: '/d/:token', status: 200, code: 'ok', jti: signed.jti, bytes: t.content.length })
     expect(typeof lines[0]!.durationMs).toBe('number')

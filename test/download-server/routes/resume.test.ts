@@ -218,8 +218,12 @@ describe('real curl', () => {
     const out = path.join(t.dir, 'curl-out.bin')
     const first = spawn('curl', ['--silent', '--limit-rate', '2M', '--output', out, url(token)], { stdio: 'ignore' })
     const exited = new Promise((resolve) => first.once('exit', resolve))
-    await expect.poll(() => (fs.existsSync(out) ? fs.statSync(out).size : 0), { timeout: 10_000, interval: 20 }).toBeGreaterThan(512 * 1024)
-    first.kill('SIGKILL')
+    try {
+      await expect.poll(() => (fs.existsSync(out) ? fs.statSync(out).size : 0), { timeout: 10_000, interval: 20 }).toBeGreaterThan(512 * 1024)
+    } finally {
+      // Killed here on failure too: at 2 MB/s it would otherwise run on for most of a minute.
+      first.kill('SIGKILL')
+    }
     await exited
     await waitForEvent(t, jti, 'delivery.interrupted')
     const kept = fs.statSync(out).size

@@ -136,7 +136,7 @@ describe('POST /revoke', () => {
       const found = t.logs.map((l) => JSON.parse(l) as { route?: string; status?: number; code?: string }).find((l) => l.route === '/revoke' && l.code === 'client_gone')
       expect(found).toBeDefined()
       return found!
-    })
+    }, { timeout: 10_000 })
     expect(line.status).toBe(400)
     expect(t.logs.join('\n')).not.toContain('unexpected error')
   })
@@ -196,7 +196,7 @@ describe('the audit trail of revocations', () => {
       const metrics = await (await request(`${t.url}/metrics`)).body.text()
       expect(metrics).toMatch(/download_audit_events_total\{event="token\.revoked",outcome="revoked"\} \d+/)
       expect(metrics).toMatch(/download_audit_events_total\{event="token\.refused",outcome="token_used"\} \d+/)
-    })
+    }, { timeout: 10_000 })
     expect(t.logs.join('')).not.toContain('v4.public')
   })
 })

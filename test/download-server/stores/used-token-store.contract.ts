@@ -248,10 +248,11 @@ export function usedTokenStoreContract(name: string, makeHarness: () => Promise<
 
       it('treats a lapsed lease as interrupted: another claim resumes, and the old holder has lost it', async () => {
         const id = jti()
-        const crashed = claimOptions({ leaseMs: 150 })
+        // Long enough that the check right after the claim cannot see it lapse on a slow machine.
+        const crashed = claimOptions({ leaseMs: 400 })
         await store.claimDelivery(id, crashed)
         expect(await store.claimDelivery(id, claimOptions())).toEqual({ refused: 'in_use' })
-        await sleep(250)
+        await sleep(600)
         expect(await store.getOutcome(id)).toMatchObject({ status: 'interrupted', resumable: true })
         const next = claimOptions()
         expect(await store.claimDelivery(id, next)).toMatchObject({ granted: 'resumption', resumptions: 1 })
@@ -261,21 +262,22 @@ export function usedTokenStoreContract(name: string, makeHarness: () => Promise<
 
       it('keeps a lease alive while its holder renews it', async () => {
         const id = jti()
-        const claim = claimOptions({ leaseMs: 300 })
+        // Renewed every 200 ms for 1 s, past the 600 ms lease; each renewal has 400 ms to spare.
+        const claim = claimOptions({ leaseMs: 600 })
         await store.claimDelivery(id, claim)
-        for (let i = 0; i < 4; i += 1) {
-          await sleep(120)
-          expect(await store.updateDelivery(id, claim.holder, { kind: 'renew', leaseMs: 300 })).toBe(true)
+        for (let i = 0; i < 5; i += 1) {
+          await sleep(200)
+          expect(await store.updateDelivery(id, claim.holder, { kind: 'renew', leaseMs: 600 })).toBe(true)
         }
         expect(await store.claimDelivery(id, claimOptions())).toEqual({ refused: 'in_use' })
       })
 
       it('counts a delivery whose lease lapsed while its last byte was going out as complete', async () => {
         const id = jti()
-        const claim = claimOptions({ leaseMs: 150 })
+        const claim = claimOptions({ leaseMs: 400 })
         await store.claimDelivery(id, claim)
-        expect(await store.updateDelivery(id, claim.holder, { kind: 'last-byte', leaseMs: 150 })).toBe(true)
-        await sleep(250)
+        expect(await store.updateDelivery(id, claim.holder, { kind: 'last-byte', leaseMs: 400 })).toBe(true)
+        await sleep(600)
         expect(await store.claimDelivery(id, claimOptions())).toEqual({ refused: 'used' })
         expect(await store.getOutcome(id)).toMatchObject({ status: 'completed' })
       })

@@ -42,6 +42,6 @@ export function auditEvents(t: TestServer, jti: string): AuditLine[] {
 
 /** Waits until the server has logged `event` for `jti` as many times as `count`. */
 export async function waitForEvent(t: TestServer, jti: string, event: string, count = 1): Promise<AuditLine> {
-  await vi.waitFor(() => expect(auditEvents(t, jti).filter((line) => line.event === event).length).toBeGreaterThanOrEqual(count), { timeout: 5000 })
+  await vi.waitFor(() => expect(auditEvents(t, jti).filter((line) => line.event === event).length).toBeGreaterThanOrEqual(count), { timeout: 10_000 })
   return auditEvents(t, jti).filter((line) => line.event === event)[count - 1]!
 }

@@ -51,7 +51,11 @@ export async function ownRedis(dir: string, persistence: RedisPersistence): Prom
       fs.closeSync(log)
       const deadline = Date.now() + 10_000
       while (!(await answersPing(port))) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start:\n${fs.readFileSync(path.join(dir, 'redis.log'), 'utf8')}`)
+        if (child.exitCode !== null || Date.now() > deadline) {
+          // Not left running when it did not answer in time (the caller never gets it to kill).
+          child.kill('SIGKILL')
+          throw new Error(`redis-server did not start:\n${fs.readFileSync(path.join(dir, 'redis.log'), 'utf8')}`)
+        }
         await new Promise((resolve) => setTimeout(resolve, 50))
       }
     },
