@@ -1,6 +1,8 @@
 import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
+// The same check as the download server's DL_JTI_STORE: node-redis refuses the same URLs in both.
+import { isRedisURL } from '../../download-server/src/config.js'
 
 /** Settings of the app server, parsed once from the environment by an entry point. */
 export interface AppConfig {
@@ -74,20 +76,6 @@ const httpURL = z.string().refine((v) => {
     return false
   }
 }, 'must be an http:// or https:// URL without credentials, query or fragment')
-/**
- * A Redis URL node-redis can use: it throws a bare "Invalid URL" (or "Invalid pathname") at
- * start-up otherwise. The message never echoes the value: the URL may hold a password.
- */
-function isRedisURL(value: string): boolean {
-  try {
-    const u = new URL(value)
-    decodeURIComponent(u.username)
-    decodeURIComponent(u.password)
-    return (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '' && /^(\/\d*)?$/.test(u.pathname)
-  } catch {
-    return false
-  }
-}
 const storeSetting = (message: string): z.ZodString => z.string().refine((v) => /^sqlite:.+/.test(v) || isRedisURL(v), message)
 const username = z.string().regex(USERNAME, 'must be 1-64 letters, digits, dot, dash or underscore')
 const password = z.string().min(8, 'must be at least 8 characters').max(1024, 'must be at most 1024 characters')

@@ -15,6 +15,7 @@ import { loadSigningKeys } from './keys/signing-keys.js'
 import { createLogger } from './logging/create-logger.js'
 import { dataPaths, startAppServer } from './server.js'
 import { describeStartupError } from './startup-error.js'
+import { stopOnSignals } from './stop-on-signals.js'
 import { createPasswordHasher } from './users/password-hasher.js'
 
 function fail(err: unknown): never {
@@ -32,29 +33,14 @@ try {
 const logger = createLogger({ level: config.logLevel, base: { service: 'app-server' } })
 const paths = dataPaths(config.dataDir)
 
-// Signals are handled from here on, not only once both servers listen: a SIGTERM that arrives
-// while starting would otherwise kill the process with the default action (no clean close, exit
-// code null). One that arrives early stops the servers as soon as they are up.
+// Before anything starts, so a signal during start-up stops the servers once they are up.
 const closers: Array<() => Promise<void>> = []
 let markStarted!: () => void
 const started = new Promise<void>((resolve) => (markStarted = resolve))
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'stopping the demo')
-    started
-      .then(() => Promise.all(closers.map((close) => close())))
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed')
-          process.exit(1)
-        },
-      )
-  })
-}
+const signals = stopOnSignals(logger, 'stopping the demo', async () => {
+  await started
+  await Promise.all(closers.map((close) => close()))
+})
 
 // Keys and demo data first: the download server reads the public keys file when it starts.
 fs.mkdirSync(paths.filesDir, { recursive: true, mode: 0o700 })
@@ -109,7 +95,7 @@ markStarted()
 const password = (created: boolean, given: string, documented: string, setting: string): string =>
   !created ? '(the password it already had)' : given === documented ? given : `(the ${setting} you set)`
 // A signal during start-up is already stopping the servers: no banner then.
-if (!stopping) process.stdout.write(
+if (!signals.stopping) process.stdout.write(
   [
     '',
     'Tokens done right: the demo is running.',

@@ -3,6 +3,7 @@ import { parseAppConfig } from './config.js'
 import { createLogger } from './logging/create-logger.js'
 import { startAppServer } from './server.js'
 import { describeStartupError } from './startup-error.js'
+import { stopOnSignals } from './stop-on-signals.js'
 
 function fail(err: unknown): never {
   for (const line of describeStartupError(err)) process.stderr.write(`app-server: ${line}\n`)
@@ -17,26 +18,9 @@ try {
 }
 const logger = createLogger({ level: config.logLevel })
 
-// Handled before anything starts: a signal during start-up stops the server as soon as it is up,
-// instead of killing the process with the default action (no clean close, exit code null).
+// Before anything starts, so a signal during start-up stops the server once it is up.
 let starting: Promise<{ close(): Promise<void> }> | undefined
-let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'stopping')
-    Promise.resolve(starting)
-      .then((server) => server?.close())
-      .then(
-        () => process.exit(0),
-        (err: unknown) => {
-          logger.error({ err }, 'shutdown failed')
-          process.exit(1)
-        },
-      )
-  })
-}
+stopOnSignals(logger, 'stopping', async () => (await starting)?.close())
 
 const server = await (starting = startAppServer(config, { logger }).catch(fail))
 logger.info({ url: server.url, sessions: config.sessionStore.kind }, 'app server listening')

@@ -223,9 +223,10 @@ function parseStore(
 /**
  * A URL node-redis can use. It refuses the rest only when connecting, with a bare "Invalid URL"
  * or "Invalid pathname" that names no setting: a database path that is not a number, a
- * username or password that is not valid percent-encoding.
+ * username or password that is not valid percent-encoding. The app checks its Redis settings
+ * with this too (APP_DOWNLOAD_OUTCOMES is this server's DL_JTI_STORE).
  */
-function isRedisURL(raw: string): boolean {
+export function isRedisURL(raw: string): boolean {
   try {
     const url = new URL(raw)
     decodeURIComponent(url.username)

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SecurityEvents } from '../../app-server/src/security-events.js'
+import { deleteKeys } from '../download-server/support/redis.js'
 import { startHarness } from './support/app-harness.js'
 import type { Harness } from './support/app-harness.js'
+import { EventGate } from './support/event-gate.js'
 
 // A sign-in checks the password it read, then makes the session. A password change that commits
 // in between (the owner locking out someone who knows the old password, while that someone keeps
@@ -11,27 +12,8 @@ import type { Harness } from './support/app-harness.js'
 // next `signed_in` event, which a sign-in reports after checking the password and before making
 // the session: that window, made wide.
 
-let armed: { reached: () => void; released: Promise<void> } | undefined
-
-function holdNextSignIn(): { reached: Promise<void>; release: () => void } {
-  let reached!: () => void
-  let release!: () => void
-  const reachedP = new Promise<void>((r) => (reached = r))
-  const released = new Promise<void>((r) => (release = r))
-  armed = { reached, released }
-  return { reached: reachedP, release }
-}
-
-const heldEvents = (): SecurityEvents => ({
-  async record(event) {
-    if (event.type === 'signed_in' && armed) {
-      const a = armed
-      armed = undefined
-      a.reached()
-      await a.released
-    }
-  },
-})
+const gate = new EventGate()
+const heldEvents = (): SecurityEvents => ({ record: (event) => gate.pass(event) })
 
 const stores = [
   { store: 'SQLite', env: {} as Record<string, string> },
@@ -47,13 +29,7 @@ describe.each(stores)('a sign-in in flight during a password change ($store sess
   })
   afterAll(async () => {
     await h.close()
-    if (env.APP_SESSION_STORE) {
-      const client = createClient({ url: 'redis://127.0.0.1:6379' })
-      await client.connect()
-      const keys = await client.keys(`${prefix}*`)
-      if (keys.length > 0) await client.del(keys)
-      client.destroy()
-    }
+    if (env.APP_SESSION_STORE) await deleteKeys(prefix)
   })
 
   it('leaves no session signed in with the old password when the password changes while it is checked', async () => {
@@ -64,7 +40,7 @@ describe.each(stores)('a sign-in in flight during a password change ($store sess
     const intruder = h.client()
     const csrf = await intruder.csrfFrom('/login')
 
-    const held = holdNextSignIn()
+    const held = gate.holdNext('signed_in')
     const signingIn = intruder.post('/login', { username: u.username, password: u.password, _csrf: csrf })
     await held.reached
     const change = await owner.post('/account/password', { current_password: u.password, new_password: `new password ${n}`, _csrf: await owner.csrfFrom('/files') })
@@ -82,7 +58,7 @@ describe.each(stores)('a sign-in in flight during a password change ($store sess
     const u = await h.createUser(`signin-race-${n}`, `old password ${n}`)
     const c = h.client()
     const csrf = await c.csrfFrom('/login')
-    const held = holdNextSignIn()
+    const held = gate.holdNext('signed_in')
     const signingIn = c.post('/login', { username: u.username, password: u.password, _csrf: csrf })
     await held.reached
     held.release()

@@ -1,36 +1,23 @@
 import { randomBytes } from 'node:crypto'
 import { Registry } from 'prom-client'
-import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRevocationEvents } from '../../../app-server/src/revocation/revocation-events.js'
 import { createRevocationMetrics } from '../../../app-server/src/revocation/revocation-metrics.js'
 import { DEFAULT_REVOCATION_TUNING } from '../../../app-server/src/revocation/revocation-worker.js'
 import type { SecurityEvents, SecurityEventsContext } from '../../../app-server/src/security-events.js'
 import { sessionHandle } from '../../../app-server/src/sessions/session-store.js'
+import { deleteKeys } from '../../download-server/support/redis.js'
 import { startHarness } from '../support/app-harness.js'
 import type { Account, Harness } from '../support/app-harness.js'
 import type { CookieClient } from '../support/cookie-client.js'
+import { EventGate } from '../support/event-gate.js'
 
 // A download request that loaded its session just before a sign-out (password change, ending
 // that session) goes on minting a link after the sign-out has revoked the user's links. The
 // revocation sink below is the real one, except that it holds the next `token_issued` until the
 // test lets it go: the window between loading the session and recording the link, made wide.
 
-interface Held {
-  reached: Promise<void>
-  release: () => void
-}
-let armed: { reached: () => void; released: Promise<void> } | undefined
-
-/** Holds the next issued link before it is recorded; `reached` settles once a request is waiting there. */
-function holdNextLink(): Held {
-  let reached!: () => void
-  let release!: () => void
-  const reachedP = new Promise<void>((r) => (reached = r))
-  const released = new Promise<void>((r) => (release = r))
-  armed = { reached, released }
-  return { reached: reachedP, release }
-}
+const gate = new EventGate()
 
 function heldEvents(ctx: SecurityEventsContext): SecurityEvents {
   const real = createRevocationEvents(ctx, {
@@ -43,12 +30,7 @@ function heldEvents(ctx: SecurityEventsContext): SecurityEvents {
   })
   return {
     async record(event) {
-      if (event.type === 'token_issued' && armed) {
-        const a = armed
-        armed = undefined
-        a.reached()
-        await a.released
-      }
+      await gate.pass(event)
       return real.record(event)
     },
     close: async () => real.close?.(),
@@ -69,13 +51,7 @@ describe.each(stores)('a link being minted while the session ends ($store sessio
   })
   afterAll(async () => {
     await h.close()
-    if (env.APP_SESSION_STORE) {
-      const client = createClient({ url: 'redis://127.0.0.1:6379' })
-      await client.connect()
-      const keys = await client.keys(`${prefix}*`)
-      if (keys.length > 0) await client.del(keys)
-      client.destroy()
-    }
+    if (env.APP_SESSION_STORE) await deleteKeys(prefix)
   })
 
   async function userWithFile(): Promise<{ u: Account; c: CookieClient; fileId: string }> {
@@ -99,7 +75,7 @@ describe.each(stores)('a link being minted while the session ends ($store sessio
    * expect '/login', so an error page cannot pass for "no link handed out").
    */
   async function mintDuring(c: CookieClient, fileId: string, end: () => Promise<void>): Promise<string> {
-    const held = holdNextLink()
+    const held = gate.holdNext('token_issued')
     const pending = c.get(`/files/${fileId}/download`)
     await held.reached
     await end()
