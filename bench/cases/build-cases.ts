@@ -36,6 +36,7 @@ export function caseSpecs(largeFileMiB: number): CaseSpec[] {
     { id: 'large-node', title: `${large} file, node:http + createReadStream`, unit: 'MB/s', baseline: 'large-nginx' },
     { id: 'large-dl', title: `${large} file, download server, fresh token`, unit: 'MB/s', baseline: 'large-nginx', target: LARGE_TARGET },
     { id: 'issue-baseline', title: 'issue token: Express + MemoryStore + paseto default (baseline)', unit: 'req/s' },
+    { id: 'issue-ceiling', title: 'ceiling: bare Express 5 route answering 303, no session or signing, 1 process per core', unit: 'req/s', baseline: 'issue-baseline' },
     { id: 'issue-app', title: 'issue token: app server, signed-in user → 303', unit: 'req/s', baseline: 'issue-baseline', target: ISSUING_TARGET },
   ]
 }
@@ -89,6 +90,8 @@ export function buildCases(
     from('large-node', services.nodeStatic, (server, s) => staticLargeFileCase(ctx, s, server), 'not started'),
     from('large-dl', services.sqlite1, (server, s) => tokenLargeFileCase(ctx, s, server), 'not started'),
     from('issue-baseline', issuing instanceof Error || issuing === undefined ? issuing : issuing.baseline,
+      (it, s) => issuingCase(ctx, s, it.server, it.session), 'not started'),
+    from('issue-ceiling', issuing instanceof Error || issuing === undefined ? issuing : issuing.ceiling,
       (it, s) => issuingCase(ctx, s, it.server, it.session), 'not started'),
     from('issue-app', issuing instanceof Error || issuing === undefined ? issuing : issuing.app,
       (it, s) => issuingCase(ctx, s, it.server, it.session), 'not started'),

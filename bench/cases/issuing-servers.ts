@@ -8,7 +8,7 @@ import type { SignedInSession } from './issuing-cases.js'
 import { startAppServer } from './app-server-session.js'
 
 export interface IssuingServer { server: ServiceProcess & { url: string }; session: SignedInSession }
-export interface IssuingServers { baseline: IssuingServer | Error; app: IssuingServer | Error }
+export interface IssuingServers { baseline: IssuingServer | Error; ceiling: IssuingServer | Error; app: IssuingServer | Error }
 
 /** The `name=value` pairs of Set-Cookie headers, as one Cookie header value. */
 export function cookieHeader(setCookie: string | string[] | undefined): string {
@@ -41,6 +41,24 @@ async function startBaseline(ctx: BenchContext, logDir: string, keep: (s: Servic
   return { server: Object.assign(service, { url }), session: { path: '/files/1/download', cookie } }
 }
 
+/** bench/baselines/bare-express-issuer.ts, one process per core; it takes any cookie. */
+async function startCeiling(ctx: BenchContext, logDir: string, keep: (s: ServiceProcess) => void): Promise<IssuingServer> {
+  const port = await findFreePort()
+  const url = `http://127.0.0.1:${port}`
+  const service = await startService({
+    name: 'issue-ceiling',
+    command: process.execPath,
+    args: nodeArgs(path.join('bench', 'baselines', 'bare-express-issuer.ts'), { name: 'issue-ceiling', cpuProfileDir: ctx.options.cpuProfileDir }),
+    cwd: ctx.repoRoot,
+    env: { ...process.env, NODE_ENV: 'production', ISSUER_PORT: String(port), ISSUER_WORKERS: String(ctx.cpuCount) },
+    logFile: path.join(logDir, 'issue-ceiling.log'),
+    readyUrl: `${url}/files/1/download`,
+    isReady: (status) => status === 303,
+  })
+  keep(service)
+  return { server: Object.assign(service, { url }), session: { path: '/files/1/download', cookie: 'none=1' } }
+}
+
 async function settle<T>(promise: Promise<T>): Promise<T | Error> {
   try {
     return await promise
@@ -50,6 +68,10 @@ async function settle<T>(promise: Promise<T>): Promise<T | Error> {
 }
 
 export async function startIssuingServers(ctx: BenchContext, logDir: string, keep: (s: ServiceProcess) => void): Promise<IssuingServers> {
-  const [baseline, app] = await Promise.all([settle(startBaseline(ctx, logDir, keep)), settle(startAppServer(ctx, logDir, keep))])
-  return { baseline, app }
+  const [baseline, ceiling, app] = await Promise.all([
+    settle(startBaseline(ctx, logDir, keep)),
+    settle(startCeiling(ctx, logDir, keep)),
+    settle(startAppServer(ctx, logDir, keep)),
+  ])
+  return { baseline, ceiling, app }
 }
