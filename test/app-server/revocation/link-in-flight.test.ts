@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import Database from 'better-sqlite3'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRevocationEvents } from '../../../app-server/src/revocation/revocation-events.js'
@@ -113,6 +115,38 @@ describe.each(stores)('a link being minted while the session ends ($store sessio
       expect(r.status).toBe(303)
     })
     expect(location).toBe('/login')
+  })
+
+  /** The issued-token rows of one file: whether each was revoked, and why. */
+  function linksOf(fileId: string): { revoked_reason: string | null }[] {
+    const db = new Database(path.join(h.dataDir, 'app.db'), { readonly: true })
+    try {
+      return db.prepare('SELECT revoked_reason FROM issued_tokens WHERE file_id = ?').all(fileId) as { revoked_reason: string | null }[]
+    } finally {
+      db.close()
+    }
+  }
+
+  // The ban and the deletion revoke what is recorded when they run; the link being minted is
+  // recorded after them, and must be caught by the check made as it is recorded.
+  it('revokes the link of a request in flight when the user is banned', async () => {
+    const { u, c, fileId } = await userWithFile()
+    const admin = h.client()
+    expect((await admin.login(h.admin.username, h.admin.password)).status).toBe(303)
+    const location = await mintDuring(c, fileId, async () => {
+      expect((await admin.post(`/admin/users/${u.id}/ban`, { _csrf: await admin.csrfFrom('/admin/users') })).status).toBe(303)
+    })
+    expect(location).toBe('/login')
+    expect(linksOf(fileId)).toEqual([{ revoked_reason: 'user_banned' }])
+  })
+
+  it('revokes the link of a request in flight when its file is deleted', async () => {
+    const { c, fileId } = await userWithFile()
+    const other = c.clone()
+    await mintDuring(c, fileId, async () => {
+      expect((await other.post(`/files/${fileId}/delete`, { _csrf: await other.csrfFrom('/files') })).status).toBe(303)
+    })
+    expect(linksOf(fileId)).toEqual([{ revoked_reason: 'file_deleted' }])
   })
 
   it('still hands out the link when the session lives on', async () => {
