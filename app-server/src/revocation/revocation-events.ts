@@ -18,6 +18,12 @@ import type { RevocationTuning } from './revocation-worker.js'
  */
 export const ACCEPTED_PAST_EXPIRY_MS = (MAX_CLOCK_TOLERANCE_SECONDS + 1) * 1000
 
+/** A link recorded after its user's ban or its file's deletion: revoked as soon as it is recorded. */
+interface LateRevocation {
+  scope: RevocationScope
+  reason: Extract<RevocationReason, 'user_banned' | 'file_deleted'>
+}
+
 export interface RevocationOptions {
   fetch: FetchLike
   random: () => number
@@ -44,7 +50,6 @@ export function createRevocationEvents(ctx: SecurityEventsContext, options: Revo
   const log = logger.child({ component: 'revocation' })
   const audit = createLoggingSecurityEvents(logger)
   const issued = new IssuedTokenRepository(db)
-  const issuedWriter = new IssuedTokenWriter(db, issued)
   const outbox = new RevocationOutbox(db)
   const client = createRevocationClient({ baseURL: withoutTrailingSlash(ctx.config.downloadInternalURL), fetch: options.fetch, timeoutMs: options.requestTimeoutMs })
   const worker = new RevocationWorker({
@@ -60,6 +65,16 @@ export function createRevocationEvents(ctx: SecurityEventsContext, options: Revo
   })
   const isBanned = db.prepare<[number], { banned: number }>('SELECT banned_at IS NOT NULL AS banned FROM users WHERE id = ?')
   const fileExists = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM files WHERE id = ?')
+  // A request that loaded the user just before a ban (or the file just before its deletion) can
+  // record its link after the ban's revocation ran. Read as the row is written, in its
+  // transaction: a ban committed before the row is seen here, one committed after it finds the
+  // row when it revokes. No separate read transaction per link either.
+  const issuedWriter = new IssuedTokenWriter(db, (token): LateRevocation | undefined => {
+    issued.record(token)
+    if (isBanned.get(token.userId)?.banned === 1) return { scope: { userId: token.userId }, reason: 'user_banned' }
+    if (fileExists.get(token.fileId)?.n === 0) return { scope: { fileId: token.fileId }, reason: 'file_deleted' }
+    return undefined
+  })
 
   async function revoke(scope: RevocationScope, reason: RevocationReason): Promise<void> {
     const now = clock()
@@ -82,11 +97,8 @@ export function createRevocationEvents(ctx: SecurityEventsContext, options: Revo
   }
 
   async function tokenIssued(event: Extract<SecurityEvent, { type: 'token_issued' }>): Promise<void> {
-    await issuedWriter.record({ ...event, issuedAt: clock() })
-    // A request that loaded the user just before a ban (or the file just before its deletion)
-    // can mint a link after the revocation ran: catch that here.
-    if (isBanned.get(event.userId)?.banned === 1) await revoke({ userId: event.userId }, 'user_banned')
-    else if (fileExists.get(event.fileId)?.n === 0) await revoke({ fileId: event.fileId }, 'file_deleted')
+    const late = await issuedWriter.record({ ...event, issuedAt: clock() })
+    if (late !== undefined) await revoke(late.scope, late.reason)
   }
 
   worker.start()

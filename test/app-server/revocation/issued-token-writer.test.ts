@@ -11,13 +11,17 @@ import { IssuedTokenWriter } from '../../../app-server/src/revocation/issued-tok
 let dir: string
 let db: AppDatabase
 let issued: IssuedTokenRepository
-let writer: IssuedTokenWriter
+let writer: IssuedTokenWriter<number>
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'issued-writer-'))
   db = openAppDatabase(path.join(dir, 'app.db'))
   issued = new IssuedTokenRepository(db)
-  writer = new IssuedTokenWriter(db, issued)
+  // Returns what the transaction sees of the table once the row is in: its own batch's rows.
+  writer = new IssuedTokenWriter(db, (token) => {
+    issued.record(token)
+    return committedCount()
+  })
 })
 afterEach(() => {
   db.close()
@@ -46,6 +50,10 @@ describe('IssuedTokenWriter (group commit of issued-token records)', () => {
     expect(settled).toBe(20)
     expect(committedCount()).toBe(20)
     for (const t of tokens) expect(issued.findByJti(t.jti)?.sessionHandle).toBe('h'.repeat(43))
+  })
+
+  it('gives each caller what its write returned inside the transaction', async () => {
+    expect(await Promise.all([writer.record(token()), writer.record(token()), writer.record(token())])).toEqual([1, 2, 3])
   })
 
   it('rejects every caller of a batch whose commit fails, and records none of that batch', async () => {
