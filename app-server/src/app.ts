@@ -4,7 +4,6 @@ import express from 'express'
 import type { Express } from 'express'
 import type { Store } from 'express-rate-limit'
 import type { Logger } from 'pino'
-import type { Registry } from 'prom-client'
 import type { FileService } from './files/file-service.js'
 import { requestLogger } from './logging/request-logger.js'
 import { accountRoutes } from './routes/account-routes.js'
@@ -48,7 +47,13 @@ export interface AppDeps {
   /** Link fates on the files page (revocation/link-fates.ts). */
   linkFates?: LinkFates
   /** APP_METRICS=on: served at GET /metrics. */
-  metrics?: Registry
+  metrics?: MetricsSource
+}
+
+/** The Prometheus text GET /metrics answers with: one process's registry, or a cluster's sums. */
+export interface MetricsSource {
+  contentType: string
+  text(): Promise<string>
 }
 
 /** The app server's Express application. Never listens: `startAppServer` does. */
@@ -68,7 +73,15 @@ export function createApp(deps: AppDeps): Express {
   const metrics = deps.metrics
   if (metrics) {
     app.get('/metrics', async (_req, res) => {
-      res.set('Cache-Control', 'no-store').type(metrics.contentType).send(await metrics.metrics())
+      res.set('Cache-Control', 'no-store')
+      let text: string
+      try {
+        text = await metrics.text()
+      } catch {
+        // A cluster's primary that does not answer: a scrape to retry, not a server error.
+        return void res.status(503).type('text/plain').send('metrics unavailable\n')
+      }
+      res.type(metrics.contentType).send(text)
     })
   }
   app.use('/static', express.static(PUBLIC_DIR, { index: false, maxAge: '1h', fallthrough: true }))

@@ -1,8 +1,12 @@
 import { isIP } from 'node:net'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
 // The same check as the download server's DL_JTI_STORE: node-redis refuses the same URLs in both.
 import { isRedisURL } from '../../download-server/src/config.js'
+
+/** More workers than this only add memory and database connections, whatever the machine. */
+export const MAX_WORKERS = 64
 
 /** Settings of the app server, parsed once from the environment by an entry point. */
 export interface AppConfig {
@@ -38,6 +42,8 @@ export interface AppConfig {
   metrics: boolean
   /** pino level for the app's logs (`LOG_LEVEL`). */
   logLevel: LogLevel
+  /** App processes serving one port (`APP_WORKERS`, node:cluster); 1 runs no cluster at all. */
+  workers: number
   demo: { user: string; password: string; adminUser: string; adminPassword: string }
 }
 
@@ -100,6 +106,11 @@ const schema = z.object({
   APP_DOWNLOAD_OUTCOMES: storeSetting("must be sqlite:<path> or a redis:// URL (the download server's DL_JTI_STORE)").optional(),
   APP_DOWNLOAD_OUTCOMES_PREFIX: z.string().max(200, 'must be at most 200 characters').default('tdr:dl:'),
   APP_METRICS: z.enum(['on', 'off'], { error: "must be 'on' or 'off'" }).default('off'),
+  APP_WORKERS: z
+    .string()
+    .transform((value) => value.toLowerCase())
+    .pipe(z.union([z.literal('auto'), integer(1, MAX_WORKERS)], { error: `must be auto or a whole number from 1 to ${MAX_WORKERS}` }))
+    .default(1),
   // Parsed here, not handed raw to pino, so a typo is a one-line start-up error, not pino's stack trace.
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -141,7 +152,8 @@ export function withoutTrailingSlash(url: URL): string {
 }
 
 /** Parse the app server's settings; throws ConfigError naming every bad one. */
-export function parseAppConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
+/** `APP_WORKERS=auto` is one worker per CPU (`cpuCount`, default `os.availableParallelism()`). */
+export function parseAppConfig(env: Readonly<Record<string, string | undefined>>, options: { cpuCount?: number } = {}): AppConfig {
   // An empty (or blank) variable means "not set", as in most shells' `FOO= cmd` and as the
   // download server reads its own. Other values are kept as given: a password may hold spaces.
   const raw = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''))
@@ -200,6 +212,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
         : { kind: 'redis', url: s.APP_DOWNLOAD_OUTCOMES, keyPrefix: s.APP_DOWNLOAD_OUTCOMES_PREFIX },
     metrics: s.APP_METRICS === 'on',
     logLevel: s.LOG_LEVEL,
+    workers: s.APP_WORKERS === 'auto' ? Math.max(1, Math.min(options.cpuCount ?? availableParallelism(), MAX_WORKERS)) : s.APP_WORKERS,
     demo: { user: s.DEMO_USER, password: s.DEMO_PASSWORD, adminUser: s.ADMIN_USER, adminPassword: s.ADMIN_PASSWORD },
   }
 }

@@ -31,6 +31,10 @@ try {
   fail(err)
 }
 const logger = createLogger({ level: config.logLevel, base: { service: 'app-server' } })
+// The demo runs one app server in this process, so a cluster setting would be silently ignored.
+if (config.workers !== 1) {
+  process.stderr.write(`demo: APP_WORKERS=${process.env.APP_WORKERS ?? ''} is ignored: the demo runs one app server in its own process; \`npm run start:app\` runs workers\n`)
+}
 const paths = dataPaths(config.dataDir)
 
 // Before anything starts, so a signal during start-up stops the servers once they are up.

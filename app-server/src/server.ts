@@ -2,10 +2,12 @@ import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import type { Store } from 'express-rate-limit'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
 import { createTokenSigner } from '../../shared/src/index.js'
 import { createApp } from './app.js'
+import type { MetricsSource } from './app.js'
 import type { AppConfig } from './config.js'
 import { ConfigError, withoutTrailingSlash } from './config.js'
 import { openAppDatabase } from './db/open-app-database.js'
@@ -49,6 +51,13 @@ export interface StartAppServerOptions {
   purgeIntervalMs?: number
   /** Revocation delivery and link fates: the HTTP client, the jitter source and timings (tests shorten them). */
   revocation?: RevocationWiring
+  /**
+   * The login limiters' counts when the session store keeps none (SQLite): a cluster worker
+   * passes the primary's shared store. Default: this process's memory.
+   */
+  rateLimitStore?: (name: string) => Store
+  /** What GET /metrics serves (APP_METRICS=on): a cluster worker passes the primary's sums. Default: this process's registry. */
+  metricsSource?: (registry: Registry) => MetricsSource
 }
 
 export interface RevocationWiring {
@@ -81,6 +90,10 @@ function listenError(err: unknown, config: AppConfig): ConfigError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error'
   const setting = HOST_ERRORS.has(code) ? 'APP_HOST' : 'APP_PORT'
   return new ConfigError([`${setting}: cannot listen on ${config.host}:${config.port} (${code})`])
+}
+
+function registrySource(registry: Registry): MetricsSource {
+  return { contentType: registry.contentType, text: () => registry.metrics() }
 }
 
 /** Wires the app server from its settings and listens. The entry points and the tests call this. */
@@ -162,9 +175,9 @@ export async function startAppServer(config: AppConfig, options: StartAppServerO
     linkLifetimeSeconds: config.tokenLifetimeSeconds,
     incomingDir: paths.incomingDir,
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
-    ...(opened.rateLimitStore ? { rateLimitStore: opened.rateLimitStore } : {}),
+    ...(opened.rateLimitStore || options.rateLimitStore ? { rateLimitStore: (opened.rateLimitStore ?? options.rateLimitStore)! } : {}),
     linkFates,
-    ...(config.metrics ? { metrics: metrics.registry } : {}),
+    ...(config.metrics ? { metrics: options.metricsSource?.(metrics.registry) ?? registrySource(metrics.registry) } : {}),
   })
 
   const server = http.createServer(app)

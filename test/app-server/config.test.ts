@@ -32,6 +32,16 @@ describe('parseAppConfig', () => {
     expect(c.secureCookies).toBe(false)
     expect(c.uploadMaxBytes).toBe(100 * 1024 * 1024)
     expect(c.demo).toEqual({ user: 'demo', password: 'demo-password-change-me', adminUser: 'admin', adminPassword: 'admin-password-change-me' })
+    expect(c.workers).toBe(1)
+  })
+
+  it('reads APP_WORKERS: a count, or auto for one per CPU (at most 64)', () => {
+    expect(parseAppConfig({ APP_WORKERS: '3' }).workers).toBe(3)
+    expect(parseAppConfig({ APP_WORKERS: 'AUTO' }, { cpuCount: 2 }).workers).toBe(2)
+    expect(parseAppConfig({ APP_WORKERS: 'auto' }, { cpuCount: 96 }).workers).toBe(64)
+    for (const bad of ['0', '65', '2.5', 'two', '-1']) {
+      expect(problemsOf({ APP_WORKERS: bad })).toEqual([expect.stringMatching(/^APP_WORKERS: must be (auto or a whole number )?from 1 to 64$/)])
+    }
   })
 
   it('derives the URLs from the ports and DATA_DIR', () => {

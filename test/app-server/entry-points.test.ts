@@ -178,10 +178,11 @@ describe('npm start (demo.ts)', () => {
     expect(r.output()).toContain('"msg":"stopping the demo"')
   })
 
-  it('says at start-up that it ignores DL_WORKERS above 1 and names the command that runs workers', async () => {
-    const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: tempData(), DL_WORKERS: '2' })
+  it('says at start-up that it ignores DL_WORKERS and APP_WORKERS above 1 and names the commands that run workers', async () => {
+    const r = run('app-server/src/demo.ts', { APP_PORT: '0', DL_PORT: '0', DATA_DIR: tempData(), DL_WORKERS: '2', APP_WORKERS: '2' })
     await waitFor(r, /this process listens on/)
     expect(r.output()).toContain('demo: DL_WORKERS=2 is ignored: the demo runs one download server in its own process; `npm run start:download` runs workers\n')
+    expect(r.output()).toContain('demo: APP_WORKERS=2 is ignored: the demo runs one app server in its own process; `npm run start:app` runs workers\n')
     await expectCleanStop(r, 'SIGTERM')
   })
 

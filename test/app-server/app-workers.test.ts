@@ -1,0 +1,157 @@
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import type { AddressInfo } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { dataPaths } from '../../app-server/src/server.js'
+import { openAppDatabase } from '../../app-server/src/db/open-app-database.js'
+import { seedDemo } from '../../app-server/src/demo/seed-demo.js'
+import { createPasswordHasher } from '../../app-server/src/users/password-hasher.js'
+import { CookieClient } from './support/cookie-client.js'
+
+// APP_WORKERS=2 as an operator runs it: `npm run start:app`'s entry point, real processes, one
+// port. Every request below opens its own connection (`connection: close`): node:cluster hands
+// connections to the workers in turn, so consecutive requests reach different workers.
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const USER = 'worker-user'
+const PASSWORD = 'worker user password'
+
+interface Run {
+  child: ChildProcess
+  output: () => string
+  exit: Promise<number | null>
+}
+const runs: Run[] = []
+const dirs: string[] = []
+
+function start(env: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app-server/src/main.ts')], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', APP_WORKERS: '2', APP_PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
+  const r = { child, output: () => out, exit: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) }
+  runs.push(r)
+  return r
+}
+async function waitFor(r: Run, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
+  const t0 = Date.now()
+  while (Date.now() - t0 < timeoutMs) {
+    const m = pattern.exec(r.output())
+    if (m) return m
+    if (r.child.exitCode !== null) break
+    await new Promise((res) => setTimeout(res, 50))
+  }
+  throw new Error(`timed out waiting for ${pattern}; output:\n${r.output()}`)
+}
+/** The pids that wrote a request log line for `method url` (a path), in the order they answered. */
+function answeredBy(r: Run, method: string, url: string): number[] {
+  return r
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes('"msg":"request completed"'))
+    .map((line) => JSON.parse(line) as { pid: number; req: { method: string; url: string } })
+    .filter((line) => line.req.method === method && line.req.url === url)
+    .map((line) => line.pid)
+}
+async function seededDataDir(): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'app-workers-'))
+  dirs.push(dataDir)
+  const paths = dataPaths(dataDir)
+  fs.mkdirSync(paths.filesDir, { recursive: true, mode: 0o700 })
+  const db = openAppDatabase(paths.database)
+  try {
+    const demo = { user: USER, password: PASSWORD, adminUser: 'worker-admin', adminPassword: `${PASSWORD} admin` }
+    await seedDemo({ db, hasher: await createPasswordHasher(), filesDir: paths.filesDir, clock: () => new Date(), demo })
+  } finally {
+    db.close()
+  }
+  return dataDir
+}
+
+afterEach(async () => {
+  await Promise.all(
+    runs.splice(0).map(async (r) => {
+      if (r.child.exitCode !== null || r.child.signalCode !== null) return
+      r.child.kill('SIGTERM')
+      const timer = setTimeout(() => r.child.kill('SIGKILL'), 5000)
+      await r.exit
+      clearTimeout(timer)
+    }),
+  )
+})
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
+})
+
+describe('APP_WORKERS=2 (npm run start:app)', () => {
+  let dataDir: string
+  beforeAll(async () => {
+    dataDir = await seededDataDir()
+  })
+
+  it('serves from both workers on one port; a sign-out on one ends the session on every worker; SIGTERM stops all with exit 0', async () => {
+    const r = start({ DATA_DIR: dataDir })
+    const [, url] = await waitFor(r, /App server listening on (http:\/\/127\.0\.0\.1:\d+) with 2 workers/)
+    const c = new CookieClient(url as string, { headers: { connection: 'close' } })
+    expect((await c.login(USER, PASSWORD)).status).toBe(303)
+    for (let i = 0; i < 6; i++) expect((await c.get('/files')).status).toBe(200)
+    await waitFor(r, /("url":"\/files".*){6}/s)
+    expect(new Set(answeredBy(r, 'GET', '/files')).size).toBe(2)
+
+    expect((await c.post('/logout', { _csrf: await c.csrfFrom('/files') })).status).toBe(303)
+    const stolen = c.clone()
+    for (let i = 0; i < 6; i++) expect((await stolen.get('/files')).location).toBe('/login')
+
+    const workers = [...new Set(answeredBy(r, 'GET', '/files'))]
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+    // The primary exits only once its workers have: none is left behind.
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    expect(workers.filter(alive)).toEqual([])
+  })
+
+  it('counts failed sign-ins of one account across workers: the 11th within the window is refused with 429', async () => {
+    const r = start({ DATA_DIR: dataDir })
+    const [, url] = await waitFor(r, /App server listening on (http:\/\/127\.0\.0\.1:\d+) with 2 workers/)
+    const c = new CookieClient(url as string, { headers: { connection: 'close' } })
+    const statuses: number[] = []
+    for (let i = 0; i < 11; i++) {
+      // A sign-in is two requests (the form, then the post): one more every other time, so that
+      // the posts, not only the forms, reach both workers.
+      if (i % 2 === 1) await c.get('/healthz')
+      statuses.push((await c.login(USER, `wrong password ${i}`)).status)
+    }
+    expect(statuses).toEqual([...Array<number>(10).fill(401), 429])
+    // Each worker checked some of them: a count kept per worker would have allowed 20.
+    await waitFor(r, /("method":"POST","url":"\/login".*){11}/s)
+    expect(new Set(answeredBy(r, 'POST', '/login')).size).toBe(2)
+  })
+
+  it('exits 1 with one line naming APP_PORT when the port is in use', async () => {
+    const taken = net.createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const { port } = taken.address() as AddressInfo
+    try {
+      const r = start({ DATA_DIR: await seededDataDir(), APP_PORT: String(port), LOG_LEVEL: 'warn' })
+      expect(await r.exit).toBe(1)
+      expect(r.output().trim().split('\n')).toEqual([`app-server: APP_PORT: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`])
+    } finally {
+      taken.close()
+    }
+  })
+})
