@@ -74,17 +74,24 @@ async function signIn(url: string): Promise<{ cookie: string; downloadPath: stri
 
 /**
  * The real app server (`npm run start:app`: node --import tsx app-server/src/main.ts) on a
- * fresh DATA_DIR with its default SQLite session store, and a signed-in user who owns files.
+ * fresh DATA_DIR with its default SQLite session store, `options.workers` processes
+ * (`APP_WORKERS`), and a signed-in user who owns files.
  */
-export async function startAppServer(ctx: BenchContext, logDir: string, keep: (s: ServiceProcess) => void): Promise<IssuingServer> {
-  const dataDir = path.join(ctx.tempDir, 'app')
+export async function startAppServer(
+  ctx: BenchContext,
+  logDir: string,
+  keep: (s: ServiceProcess) => void,
+  options: { name: string; workers: number },
+): Promise<IssuingServer> {
+  const { name } = options
+  const dataDir = path.join(ctx.tempDir, name)
   await seed(dataDir)
   const [port, downloadPort] = [await findFreePort(), await findFreePort()]
   const url = `http://127.0.0.1:${port}`
   const service = await startService({
-    name: 'issue-app',
+    name,
     command: process.execPath,
-    args: nodeArgs(path.join('app-server', 'src', 'main.ts'), { name: 'issue-app', cpuProfileDir: ctx.options.cpuProfileDir }),
+    args: nodeArgs(path.join('app-server', 'src', 'main.ts'), { name, cpuProfileDir: ctx.options.cpuProfileDir }),
     cwd: ctx.repoRoot,
     env: {
       PATH: process.env.PATH,
@@ -93,10 +100,11 @@ export async function startAppServer(ctx: BenchContext, logDir: string, keep: (s
       DATA_DIR: dataDir,
       APP_HOST: '127.0.0.1',
       APP_PORT: String(port),
+      APP_WORKERS: String(options.workers),
       // Only the base of the 303's Location: nothing listens there during this case.
       DL_PORT: String(downloadPort),
     },
-    logFile: path.join(logDir, 'issue-app.log'),
+    logFile: path.join(logDir, `${name}.log`),
     readyUrl: `${url}/login`,
   })
   keep(service)

@@ -38,6 +38,7 @@ export function caseSpecs(largeFileMiB: number): CaseSpec[] {
     { id: 'issue-baseline', title: 'issue token: Express + MemoryStore + paseto default (baseline)', unit: 'req/s' },
     { id: 'issue-ceiling', title: 'ceiling: bare Express 5 route answering 303, no session or signing, 1 process per core', unit: 'req/s', baseline: 'issue-baseline' },
     { id: 'issue-app', title: 'issue token: app server, signed-in user → 303', unit: 'req/s', baseline: 'issue-baseline', target: ISSUING_TARGET },
+    { id: 'issue-app-2w', title: 'issue token: app server, 2 workers (APP_WORKERS=2)', unit: 'req/s', baseline: 'issue-baseline', target: ISSUING_TARGET },
   ]
 }
 
@@ -94,6 +95,8 @@ export function buildCases(
     from('issue-ceiling', issuing instanceof Error || issuing === undefined ? issuing : issuing.ceiling,
       (it, s) => issuingCase(ctx, s, it.server, it.session), 'not started'),
     from('issue-app', issuing instanceof Error || issuing === undefined ? issuing : issuing.app,
+      (it, s) => issuingCase(ctx, s, it.server, it.session), 'not started'),
+    from('issue-app-2w', issuing instanceof Error || issuing === undefined ? issuing : issuing.app2,
       (it, s) => issuingCase(ctx, s, it.server, it.session), 'not started'),
   ]
   return { cases: all.filter((c) => selected.has(c.id)), errors }

@@ -8,7 +8,7 @@ import type { SignedInSession } from './issuing-cases.js'
 import { startAppServer } from './app-server-session.js'
 
 export interface IssuingServer { server: ServiceProcess & { url: string }; session: SignedInSession }
-export interface IssuingServers { baseline: IssuingServer | Error; ceiling: IssuingServer | Error; app: IssuingServer | Error }
+export interface IssuingServers { baseline: IssuingServer | Error; ceiling: IssuingServer | Error; app: IssuingServer | Error; app2: IssuingServer | Error }
 
 /** The `name=value` pairs of Set-Cookie headers, as one Cookie header value. */
 export function cookieHeader(setCookie: string | string[] | undefined): string {
@@ -68,10 +68,11 @@ async function settle<T>(promise: Promise<T>): Promise<T | Error> {
 }
 
 export async function startIssuingServers(ctx: BenchContext, logDir: string, keep: (s: ServiceProcess) => void): Promise<IssuingServers> {
-  const [baseline, ceiling, app] = await Promise.all([
+  const [baseline, ceiling, app, app2] = await Promise.all([
     settle(startBaseline(ctx, logDir, keep)),
     settle(startCeiling(ctx, logDir, keep)),
-    settle(startAppServer(ctx, logDir, keep)),
+    settle(startAppServer(ctx, logDir, keep, { name: 'issue-app', workers: 1 })),
+    settle(startAppServer(ctx, logDir, keep, { name: 'issue-app-2w', workers: 2 })),
   ])
-  return { baseline, ceiling, app }
+  return { baseline, ceiling, app, app2 }
 }
