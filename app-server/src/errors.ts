@@ -14,6 +14,7 @@ export type AppErrorCode =
   | 'PASSWORD_INVALID'
   | 'CURRENT_PASSWORD_WRONG'
   | 'SESSION_STORE_UNAVAILABLE'
+  | 'DATABASE_BUSY'
   | 'INTERNAL'
 
 export class AppError extends Error {
@@ -61,5 +62,6 @@ export const APP_ERRORS: Record<AppErrorCode, AppErrorSpec> = {
   PASSWORD_INVALID: { status: 400, title: 'Choose another password', hint: 'Use 8 to 1024 characters.' },
   CURRENT_PASSWORD_WRONG: { status: 400, title: 'Your current password is wrong', hint: 'Nothing was changed.' },
   SESSION_STORE_UNAVAILABLE: { status: 503, title: 'Temporarily unavailable', hint: 'Please try again in a moment.' },
+  DATABASE_BUSY: { status: 503, title: 'Temporarily unavailable', hint: 'Nothing was changed. Please try again in a moment.' },
   INTERNAL: { status: 500, title: 'Something went wrong', hint: 'Please try again. If it keeps happening, tell the administrator.' },
 }

@@ -26,6 +26,16 @@ export type RevocationReason = 'signed_out' | 'password_changed' | 'other_sessio
 /** A token's state as the download server's store reports it (see download-outcomes.ts). */
 export type ObservedOutcome = 'used' | 'delivering' | 'completed' | 'interrupted' | 'revoked'
 
+/** What is recorded of a token as it is issued. */
+export interface IssuedTokenRecord {
+  jti: string
+  userId: number
+  fileId: string
+  sessionHandle?: string
+  issuedAt: Date
+  expiresAt: Date
+}
+
 /** Whose live tokens a revocation covers. */
 export type RevocationScope = { userId: number } | { fileId: string } | { userId: number; sessionHandle: string }
 
@@ -80,7 +90,7 @@ export class IssuedTokenRepository {
     this.sql = new StatementCache(db)
   }
 
-  record(token: { jti: string; userId: number; fileId: string; sessionHandle?: string; issuedAt: Date; expiresAt: Date }): void {
+  record(token: IssuedTokenRecord): void {
     this.sql
       .get('INSERT OR IGNORE INTO issued_tokens (jti, user_id, file_id, session_handle, issued_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(token.jti, token.userId, token.fileId, token.sessionHandle ?? null, token.issuedAt.getTime(), token.expiresAt.getTime())

@@ -1,10 +1,12 @@
+import Database from 'better-sqlite3'
+// The download server's group commit: nothing in it is about downloads.
+import { SQLiteWriteQueue } from '../../../download-server/src/stores/sqlite-write-queue.js'
 import { MAX_CLOCK_TOLERANCE_SECONDS } from '../../../shared/src/index.js'
 import { withoutTrailingSlash } from '../config.js'
 import { createLoggingSecurityEvents } from '../security-events.js'
 import type { SecurityEvent, SecurityEvents, SecurityEventsContext } from '../security-events.js'
 import { IssuedTokenRepository } from './issued-token-repository.js'
-import { IssuedTokenWriter } from './issued-token-writer.js'
-import type { RevocationReason, RevocationScope } from './issued-token-repository.js'
+import type { IssuedTokenRecord, RevocationReason, RevocationScope } from './issued-token-repository.js'
 import { createRevocationClient } from './revocation-client.js'
 import type { FetchLike } from './revocation-client.js'
 import type { RevocationMetrics } from './revocation-metrics.js'
@@ -17,6 +19,9 @@ import type { RevocationTuning } from './revocation-worker.js'
  * §2): until then a revocation still matters, and is still sent.
  */
 export const ACCEPTED_PAST_EXPIRY_MS = (MAX_CLOCK_TOLERANCE_SECONDS + 1) * 1000
+
+/** How long recording a new link waits for another app process's write lock before the request fails (503). */
+export const LINK_RECORD_MAX_WAIT_MS = 2000
 
 /** A link recorded after its user's ban or its file's deletion: revoked as soon as it is recorded. */
 interface LateRevocation {
@@ -63,14 +68,24 @@ export function createRevocationEvents(ctx: SecurityEventsContext, options: Revo
     metrics: options.metrics,
     tuning: options.tuning,
   })
-  const isBanned = db.prepare<[number], { banned: number }>('SELECT banned_at IS NOT NULL AS banned FROM users WHERE id = ?')
-  const fileExists = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM files WHERE id = ?')
+
+  // New links are recorded with group commit (the rows of one event-loop turn share a commit,
+  // and each link is handed out only once its row has committed), on a connection of their own:
+  // SQLiteWriteQueue sets its busy_timeout to 0, so that waiting for another app process's write
+  // lock never blocks this event loop, while the app's other writes keep SQLite's busy handler.
+  const linkDb = new Database(db.name, { fileMustExist: true })
+  linkDb.pragma('synchronous = NORMAL')
+  linkDb.pragma('foreign_keys = ON')
+  const linkQueue = new SQLiteWriteQueue(linkDb, { maxWaitMs: LINK_RECORD_MAX_WAIT_MS })
+  const linkRows = new IssuedTokenRepository(linkDb)
+  const isBanned = linkDb.prepare<[number], { banned: number }>('SELECT banned_at IS NOT NULL AS banned FROM users WHERE id = ?')
+  const fileExists = linkDb.prepare<[string], { n: number }>('SELECT count(*) AS n FROM files WHERE id = ?')
   // A request that loaded the user just before a ban (or the file just before its deletion) can
   // record its link after the ban's revocation ran. Read as the row is written, in its
   // transaction: a ban committed before the row is seen here, one committed after it finds the
-  // row when it revokes. No separate read transaction per link either.
-  const issuedWriter = new IssuedTokenWriter(db, (token): LateRevocation | undefined => {
-    issued.record(token)
+  // row when it revokes. (A savepoint: the row and its checks stand or fall together.)
+  const recordLink = linkDb.transaction((token: IssuedTokenRecord): LateRevocation | undefined => {
+    linkRows.record(token)
     if (isBanned.get(token.userId)?.banned === 1) return { scope: { userId: token.userId }, reason: 'user_banned' }
     if (fileExists.get(token.fileId)?.n === 0) return { scope: { fileId: token.fileId }, reason: 'file_deleted' }
     return undefined
@@ -97,7 +112,8 @@ export function createRevocationEvents(ctx: SecurityEventsContext, options: Revo
   }
 
   async function tokenIssued(event: Extract<SecurityEvent, { type: 'token_issued' }>): Promise<void> {
-    const late = await issuedWriter.record({ ...event, issuedAt: clock() })
+    const token: IssuedTokenRecord = { ...event, issuedAt: clock() }
+    const late = await linkQueue.run(() => recordLink(token))
     if (late !== undefined) await revoke(late.scope, late.reason)
   }
 
@@ -122,6 +138,10 @@ export function createRevocationEvents(ctx: SecurityEventsContext, options: Revo
           return
       }
     },
-    close: () => worker.close(),
+    async close() {
+      await worker.close()
+      linkQueue.close()
+      linkDb.close()
+    },
   }
 }
