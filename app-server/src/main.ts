@@ -32,8 +32,8 @@ try {
 }
 
 const role = config.workers === 1 ? 'single' : cluster.isPrimary ? 'primary' : 'worker'
-// In a cluster the pid tells processes apart (a worker's pid is what an operator would signal).
-const logger = createLogger({ level: config.logLevel, ...(role === 'single' ? {} : { base: { pid: process.pid } }) })
+// pino's default fields include the pid, which tells a cluster's processes apart.
+const logger = createLogger({ level: config.logLevel })
 
 if (role === 'primary') runPrimary(config, logger)
 else await runServer(config, logger, role === 'worker')
