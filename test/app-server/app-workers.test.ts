@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -11,46 +9,21 @@ import { openAppDatabase } from '../../app-server/src/db/open-app-database.js'
 import { seedDemo } from '../../app-server/src/demo/seed-demo.js'
 import { createPasswordHasher } from '../../app-server/src/users/password-hasher.js'
 import { CookieClient } from './support/cookie-client.js'
+import { EntryProcesses, waitForOutput as waitFor } from './support/entry-process.js'
+import type { EntryProcess as Run } from './support/entry-process.js'
 
 // APP_WORKERS=2 as an operator runs it: `npm run start:app`'s entry point, real processes, one
 // port. Every request below opens its own connection (`connection: close`): node:cluster hands
 // connections to the workers in turn, so consecutive requests reach different workers.
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
 const USER = 'worker-user'
 const PASSWORD = 'worker user password'
 
-interface Run {
-  child: ChildProcess
-  output: () => string
-  exit: Promise<number | null>
-}
-const runs: Run[] = []
+const processes = new EntryProcesses()
 const dirs: string[] = []
+const start = (env: Record<string, string>): Run =>
+  processes.start('app-server/src/main.ts', { APP_WORKERS: '2', APP_PORT: '0', LOG_LEVEL: 'info', ...env })
 
-function start(env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'app-server/src/main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', APP_WORKERS: '2', APP_PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
-  const r = { child, output: () => out, exit: new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code))) }
-  runs.push(r)
-  return r
-}
-async function waitFor(r: Run, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
-  const t0 = Date.now()
-  while (Date.now() - t0 < timeoutMs) {
-    const m = pattern.exec(r.output())
-    if (m) return m
-    if (r.child.exitCode !== null) break
-    await new Promise((res) => setTimeout(res, 50))
-  }
-  throw new Error(`timed out waiting for ${pattern}; output:\n${r.output()}`)
-}
 /** The pids that wrote a request log line for `method url` (a path), in the order they answered. */
 function answeredBy(r: Run, method: string, url: string): number[] {
   return r
@@ -76,17 +49,7 @@ async function seededDataDir(): Promise<string> {
   return dataDir
 }
 
-afterEach(async () => {
-  await Promise.all(
-    runs.splice(0).map(async (r) => {
-      if (r.child.exitCode !== null || r.child.signalCode !== null) return
-      r.child.kill('SIGTERM')
-      const timer = setTimeout(() => r.child.kill('SIGKILL'), 5000)
-      await r.exit
-      clearTimeout(timer)
-    }),
-  )
-})
+afterEach(() => processes.stopAll())
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
 })

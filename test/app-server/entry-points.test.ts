@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process'
-import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
@@ -8,48 +6,18 @@ import path from 'node:path'
 import { request } from 'undici'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { CookieClient } from './support/cookie-client.js'
+import { EntryProcesses, waitForOutput as waitFor } from './support/entry-process.js'
+import type { EntryProcess as Run } from './support/entry-process.js'
 
 // The entry points as an operator runs them: real processes, configured only by the environment.
 
-const ROOT = path.resolve(import.meta.dirname, '../..')
 const dirs: string[] = []
 afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true })
 })
-// A test that fails half-way leaves its process running: stop it (SIGTERM so the demo stops its
-// download server too; SIGKILL if it does not exit within 5 s).
-const runs: Run[] = []
-afterEach(async () => {
-  await Promise.all(
-    runs.splice(0).map(async (r) => {
-      if (r.child.exitCode !== null || r.child.signalCode !== null) return
-      r.child.kill('SIGTERM')
-      const timer = setTimeout(() => r.child.kill('SIGKILL'), 5000)
-      await r.exit
-      clearTimeout(timer)
-    }),
-  )
-})
-
-interface Run {
-  child: ChildProcess
-  output: () => string
-  exit: Promise<number | null>
-}
-function run(script: string, env: Record<string, string>): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let out = ''
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const r = { child, output: () => out, exit }
-  runs.push(r)
-  return r
-}
+const processes = new EntryProcesses()
+afterEach(() => processes.stopAll())
+const run = (script: string, env: Record<string, string>): Run => processes.start(script, env)
 /** Sends the signal and expects exit code 0; on anything else the failure shows what the process printed. */
 async function expectCleanStop(r: Run, signal: NodeJS.Signals): Promise<void> {
   r.child.kill(signal)
@@ -68,15 +36,6 @@ function onOutput(r: Run, pattern: RegExp): Promise<void> {
     r.child.stdout?.on('data', check)
     r.child.stderr?.on('data', check)
   })
-}
-async function waitFor(r: Run, pattern: RegExp, timeoutMs = 30_000): Promise<RegExpExecArray> {
-  const t0 = Date.now()
-  while (Date.now() - t0 < timeoutMs) {
-    const m = pattern.exec(r.output())
-    if (m) return m
-    await new Promise((res) => setTimeout(res, 50))
-  }
-  throw new Error(`timed out waiting for ${pattern}; output:\n${r.output()}`)
 }
 const tempData = (): string => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'app-entry-'))
