@@ -5,21 +5,15 @@
 // `issue-baseline` is what the framework and the machine leave for everything an issuer must
 // do, on the same two cores as the load generator. Started by the benchmark: ISSUER_PORT,
 // ISSUER_DOWNLOAD_URL, ISSUER_WORKERS.
-import cluster from 'node:cluster'
 import { availableParallelism } from 'node:os'
 import express from 'express'
 import { PublicProtocol } from 'paseto'
 import { ExportPublicKeyFactory, GenerateKeyPairFactory, SignFactory } from 'paseto/v4/public'
+import { forkWorkers } from './fork-workers.js'
 
 const workers = Number(process.env.ISSUER_WORKERS ?? availableParallelism())
 
-if (cluster.isPrimary && workers > 1) {
-  for (let i = 0; i < workers; i += 1) cluster.fork()
-  process.on('SIGTERM', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
-    process.exit(0)
-  })
-} else {
+if (!forkWorkers(workers)) {
   const port = Number(process.env.ISSUER_PORT ?? '0')
   const downloadURL = process.env.ISSUER_DOWNLOAD_URL ?? 'http://127.0.0.1:3001'
   const v4 = new PublicProtocol(GenerateKeyPairFactory, SignFactory, ExportPublicKeyFactory)

@@ -11,12 +11,12 @@
 // Their ratios to `verify` show how much of the target the machine, and then the token check
 // alone, leave for everything else. Started by the benchmark: CEILING_PORT, CEILING_PUBLIC_KEY
 // (k4.public), CEILING_ISSUER, CEILING_AUDIENCE, CEILING_FILE, CEILING_WORKERS, CEILING_CHECK.
-import cluster from 'node:cluster'
 import { verify } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import { availableParallelism } from 'node:os'
 import { createKeySet, createTokenVerifier, parsePublicKey } from '../../shared/src/index.js'
+import { forkWorkers } from './fork-workers.js'
 
 const HEADER = Buffer.from('v4.public.')
 const SIGNATURE_BYTES = 64
@@ -37,13 +37,7 @@ function pae(pieces: readonly Buffer[]): Buffer {
 
 const workers = Number(process.env.CEILING_WORKERS ?? availableParallelism())
 
-if (cluster.isPrimary && workers > 1) {
-  for (let i = 0; i < workers; i += 1) cluster.fork()
-  process.on('SIGTERM', () => {
-    for (const worker of Object.values(cluster.workers ?? {})) worker?.kill('SIGTERM')
-    process.exit(0)
-  })
-} else {
+if (!forkWorkers(workers)) {
   const port = Number(process.env.CEILING_PORT ?? '0')
   const publicKey = parsePublicKey(process.env.CEILING_PUBLIC_KEY ?? '')
   const verifier = createTokenVerifier({
