@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Store } from 'express-rate-limit'
 import type { Logger } from 'pino'
 import { Registry } from 'prom-client'
+import { isHostListenError } from '../../download-server/src/config-error.js'
 import { createTokenSigner } from '../../shared/src/index.js'
 import { createApp } from './app.js'
 import type { MetricsSource } from './app.js'
@@ -82,13 +83,10 @@ export function dataPaths(dataDir: string): { database: string; filesDir: string
   }
 }
 
-/** Listen errors that come from the address (it does not resolve, or is not this machine's), not the port. */
-const HOST_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EADDRNOTAVAIL'])
-
 /** One start-up line naming the setting to change: APP_HOST, or APP_PORT (in use, not allowed). */
 function listenError(err: unknown, config: AppConfig): ConfigError {
   const code = (err as NodeJS.ErrnoException | undefined)?.code ?? 'unknown error'
-  const setting = HOST_ERRORS.has(code) ? 'APP_HOST' : 'APP_PORT'
+  const setting = isHostListenError(code) ? 'APP_HOST' : 'APP_PORT'
   return new ConfigError([`${setting}: cannot listen on ${config.host}:${config.port} (${code})`])
 }
 

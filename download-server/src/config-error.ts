@@ -21,3 +21,14 @@ export class ConfigError extends Error {
     return this.issues.map((issue) => `${issue.variable}: ${issue.message}`)
   }
 }
+
+const HOST_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EADDRNOTAVAIL'])
+
+/**
+ * Whether a listen error comes from the host setting (it does not resolve, or is not this
+ * machine's address) rather than the port (in use, not allowed). Both servers name the setting
+ * to change by it.
+ */
+export function isHostListenError(code: string): boolean {
+  return HOST_ERRORS.has(code)
+}

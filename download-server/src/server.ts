@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import type { Registry } from 'prom-client'
 import { createKeySet, createTokenVerifier } from '../../shared/src/index.js'
 import { createApp } from './app.js'
-import { ConfigError } from './config-error.js'
+import { ConfigError, isHostListenError } from './config-error.js'
 import type { DownloadConfig } from './config.js'
 import { createDownloadMetrics } from './metrics.js'
 import type { MetricsSource } from './routes/metrics.js'
@@ -34,9 +34,6 @@ export interface RunningDownloadServer {
    */
   close(): Promise<void>
 }
-
-/** Listen errors that come from DL_HOST (it does not resolve, or is not this machine's); the rest are DL_PORT's. */
-const HOST_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EADDRNOTAVAIL'])
 
 /**
  * Builds the store, verifier, metrics and app from `config`, and listens. Installs no process
@@ -70,7 +67,7 @@ export async function startDownloadServer(
   } catch (error) {
     await store.close()
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error'
-    const variable = HOST_ERRORS.has(code) ? 'DL_HOST' : 'DL_PORT'
+    const variable = isHostListenError(code) ? 'DL_HOST' : 'DL_PORT'
     throw new ConfigError([{ variable, message: `cannot listen on ${config.host}:${config.port} (${code})` }])
   }
   const address = server.address()
