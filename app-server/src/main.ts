@@ -42,17 +42,23 @@ function runPrimary(settings: AppConfig, log: Logger): void {
   // With sessions on Redis the limiters count there; otherwise here, for every worker at once
   // (each worker's own memory would give a password guesser one budget per worker).
   if (settings.sessionStore.kind === 'sqlite') new ClusterMemoryStorePrimary().init()
-  const primary = startClusterPrimary({ workers: settings.workers, logger: log, shutdownGraceMs: SHUTDOWN_GRACE_MS })
-  stopOnSignals(log, 'stopping: workers stop accepting and let running requests finish', async () => {
+  // Handlers before the first fork: a signal to the whole group must not find the primary without one.
+  const stopper = stopOnSignals(log, 'stopping: workers stop accepting and let running requests finish', async () => {
     if (!(await primary.stop())) throw new Error('a worker had to be killed')
   })
+  const primary = startClusterPrimary({ workers: settings.workers, logger: log, shutdownGraceMs: SHUTDOWN_GRACE_MS })
   primary.ready.then(
     (url) => {
+      if (stopper.stopping) return
       log.info({ url, workers: settings.workers, sessions: settings.sessionStore.kind }, 'app server listening')
       process.stdout.write(`App server listening on ${url} with ${settings.workers} workers (public URL ${settings.publicURL.href})\n`)
     },
-    // The first worker could not start and has printed why.
-    () => process.exit(1),
+    () => {
+      // Stopping: the first worker died of the same signal (sent to the whole process group)
+      // before it could listen, and the stop ends with exit 0. Otherwise it could not start and
+      // has printed why.
+      if (!stopper.stopping) process.exit(1)
+    },
   )
 }
 
@@ -60,23 +66,16 @@ async function runServer(settings: AppConfig, log: Logger, isWorker: boolean): P
   // Before anything starts, so a signal during start-up stops the server once it is up.
   let starting: Promise<{ url: string; close(options?: { graceMs?: number }): Promise<void> }> | undefined
   const stop = async (): Promise<void> => (await starting)?.close({ graceMs: SHUTDOWN_GRACE_MS })
-  const signals = stopOnSignals(log, 'stopping', stop)
+  const stopper = stopOnSignals(log, 'stopping', stop)
   const workerOptions: Partial<StartAppServerOptions> = isWorker
     ? { rateLimitStore: (name) => new ClusterMemoryStoreWorker({ prefix: name }), metricsSource: (registry) => clusterMetricsSource(registry) }
     : {}
-  if (isWorker) {
-    onPrimaryShutdown(() => {
-      if (signals.stopping) return
-      void stop().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      )
-    })
-  }
+  if (isWorker) onPrimaryShutdown(() => stopper.stopNow('primary'))
 
   const server = await (starting = startAppServer(settings, { logger: log, ...workerOptions }).catch(fail))
   if (isWorker) {
     log.info({ url: server.url }, 'worker listening')
+    // Also when stopping: a primary that is stopping answers by asking again.
     reportReady(server.url)
     return
   }

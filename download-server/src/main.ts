@@ -43,7 +43,6 @@ if (role === 'primary') runPrimary(config, logger)
 else await runServer(config, logger, role === 'worker')
 
 function runPrimary(settings: DownloadConfig, log: Logger): void {
-  const primary = startClusterPrimary({ workers: settings.workers, logger: log, shutdownGraceMs: SHUTDOWN_GRACE_MS })
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return
@@ -55,10 +54,14 @@ function runPrimary(settings: DownloadConfig, log: Logger): void {
       process.exit(clean ? 0 : 1)
     })
   }
+  // Before the first fork: a signal to the whole group must not find the primary without a handler.
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  const primary = startClusterPrimary({ workers: settings.workers, logger: log, shutdownGraceMs: SHUTDOWN_GRACE_MS })
   primary.ready.then(
-    (url) => log.info({ address: url, workers: settings.workers }, `download server listening on ${url} (${settings.workers} workers)`),
+    (url) => {
+      if (!stopping) log.info({ address: url, workers: settings.workers }, `download server listening on ${url} (${settings.workers} workers)`)
+    },
     () => {
       // The first worker could not start and has printed why (one line per bad setting).
       if (stopping) return

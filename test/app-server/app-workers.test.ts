@@ -69,9 +69,12 @@ describe('APP_WORKERS=2 (npm run start:app)', () => {
     await waitFor(r, /("url":"\/files".*){6}/s)
     expect(new Set(answeredBy(r, 'GET', '/files')).size).toBe(2)
 
-    expect((await c.post('/logout', { _csrf: await c.csrfFrom('/files') })).status).toBe(303)
+    // The cookie as a thief copied it before the sign-out (the browser forgets it at sign-out).
     const stolen = c.clone()
+    expect(stolen.jar.size).toBeGreaterThan(0)
+    expect((await c.post('/logout', { _csrf: await c.csrfFrom('/files') })).status).toBe(303)
     for (let i = 0; i < 6; i++) expect((await stolen.get('/files')).location).toBe('/login')
+    expect(stolen.jar.size).toBeGreaterThan(0)
 
     const workers = [...new Set(answeredBy(r, 'GET', '/files'))]
     r.child.kill('SIGTERM')
@@ -86,6 +89,35 @@ describe('APP_WORKERS=2 (npm run start:app)', () => {
       }
     }
     expect(workers.filter(alive)).toEqual([])
+  })
+
+  /** Resolves once the primary has forked its first worker (which then still loads its modules for a while). */
+  async function firstForked(r: Run): Promise<void> {
+    const children = `/proc/${r.child.pid}/task/${r.child.pid}/children`
+    const t0 = Date.now()
+    while (fs.readFileSync(children, 'utf8').trim() === '') {
+      if (Date.now() - t0 > 30_000) throw new Error(`no worker forked; output:\n${r.output()}`)
+      await new Promise((res) => setTimeout(res, 10))
+    }
+  }
+
+  it('stops with exit 0, without killing a worker, on a SIGTERM to the primary while its first worker is still starting', async () => {
+    const r = start({ DATA_DIR: dataDir })
+    await firstForked(r)
+    const t0 = performance.now()
+    r.child.kill('SIGTERM')
+    expect(await r.exit).toBe(0)
+    // Killing a worker that missed the shutdown would take the 10 s grace and 5 s more.
+    expect(performance.now() - t0).toBeLessThan(10_000)
+    expect(r.output()).not.toContain('did not stop in time')
+    expect(r.output()).not.toContain('App server listening')
+  })
+
+  it('stops with exit 0 on a SIGTERM to its whole process group during start-up', async () => {
+    const r = processes.start('app-server/src/main.ts', { DATA_DIR: dataDir, APP_WORKERS: '2', APP_PORT: '0', LOG_LEVEL: 'info' }, { detached: true })
+    await firstForked(r)
+    process.kill(-(r.child.pid as number), 'SIGTERM')
+    expect({ code: await r.exit, output: r.output() }).toMatchObject({ code: 0 })
   })
 
   it('counts failed sign-ins of one account across workers: the 11th within the window is refused with 429', async () => {

@@ -48,6 +48,16 @@ export function startClusterPrimary(options: ClusterPrimaryOptions): ClusterPrim
   const fork = (): Worker => {
     const worker = cluster.fork()
     live.add(worker)
+    // A send to a worker that has just died (a late answer on the IPC channel, ours or a
+    // library's) emits 'error' here; unheard, it would end the primary and every worker with it.
+    worker.on('error', (error: Error) => logger.warn({ workerPid: worker.process.pid, err: { message: error.message } }, 'could not reach a worker'))
+    // A worker still loading its modules when the stop began had no listener for it yet: tell it
+    // again once it listens.
+    worker.on('message', (message: unknown) => {
+      if (stopping !== undefined && isClusterMessage(message, 'tdr:ready') && worker.isConnected()) {
+        worker.send({ type: 'tdr:shutdown' }, undefined, {}, () => {})
+      }
+    })
     worker.on('exit', (code, signal) => {
       live.delete(worker)
       if (stopping !== undefined || !started) return
@@ -73,6 +83,7 @@ export function startClusterPrimary(options: ClusterPrimaryOptions): ClusterPrim
   const ready = (async () => {
     const url = await whenReady(fork())
     started = true
+    if (stopping !== undefined) return url
     const others = Array.from({ length: options.workers - 1 }, () => fork())
     // One of these failing to start is handled like a crash (restarted); the first one has shown
     // that the settings work.

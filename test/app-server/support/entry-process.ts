@@ -23,17 +23,25 @@ export interface EntryProcess {
 export class EntryProcesses {
   readonly #running: EntryProcess[] = []
 
-  start(script: string, env: Record<string, string>): EntryProcess {
+  /** `detached`: in a process group of its own (its pid is the group's id), to signal the whole group. */
+  start(script: string, env: Record<string, string>, options: { detached?: boolean } = {}): EntryProcess {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
       cwd: ROOT,
+      detached: options.detached ?? false,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let out = ''
     child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
     child.stderr?.on('data', (d: Buffer) => (out += d.toString()))
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
     const closed = new Promise<void>((resolve) => child.on('close', () => resolve()))
+    // Settles once its output has been read to the end too ('close'), so that a test reading the
+    // output after `await exit` sees all of it; 2 s after 'exit' at most (a process it left
+    // behind could hold the pipes open).
+    const exit = new Promise<number | null>((resolve) => {
+      child.once('close', (code) => resolve(code))
+      child.once('exit', (code) => setTimeout(() => resolve(code), 2000).unref())
+    })
     const started = { child, output: () => out, exit, closed }
     this.#running.push(started)
     return started
