@@ -16,7 +16,14 @@ let c: CookieClient
 let other: Database.Database
 let fileId: string
 beforeAll(async () => {
-  h = await startHarness({ downloadServer: false })
+  // The app's background writers (the revocation outbox, the link-fate sweep) write on the main
+  // connection, whose busy handler waits on the event loop: while this test holds the lock from
+  // this same process, one firing would freeze the app until the lock is released. Keep them
+  // quiet here; this test is about the link's own write.
+  h = await startHarness({
+    downloadServer: false,
+    revocation: { tuning: { pollMs: 600_000 }, linkFates: { sweepMs: 600_000, purgeMs: 600_000 } },
+  })
   c = h.client()
   expect((await c.login(h.demo.username, h.demo.password)).status).toBe(303)
   fileId = /href="\/files\/([A-Za-z0-9_-]{22})\/download"/.exec((await c.get('/files')).body)?.[1] ?? ''
