@@ -106,6 +106,7 @@ export async function startAppServer(
     },
     logFile: path.join(logDir, `${name}.log`),
     readyUrl: `${url}/login`,
+    ...(options.workers > 1 ? { readyLogLine: new RegExp(`with ${options.workers} workers`) } : {}),
   })
   keep(service)
   const session = await signIn(url)

@@ -48,6 +48,7 @@ export async function startDownloadServerProcess(options: StartDownloadServerOpt
     env,
     logFile: path.join(options.logDir, `${options.name}.log`),
     readyUrl: `${url}/healthz`,
+    ...(options.workers !== undefined && options.workers > 1 ? { readyLogLine: new RegExp(`\\(${options.workers} workers\\)`) } : {}),
   })
   return Object.assign(service, { url })
 }

@@ -22,6 +22,11 @@ export interface StartServiceOptions {
   /** Polled until it answers with a status accepted by `isReady`. */
   readyUrl: string
   isReady?: (status: number) => boolean
+  /**
+   * Also waited for in the log file once `readyUrl` answers: a cluster answers as soon as its
+   * first worker listens, and says so when all of them do.
+   */
+  readyLogLine?: RegExp
   timeoutMs?: number
 }
 
@@ -77,8 +82,12 @@ export async function startService(options: StartServiceOptions): Promise<Servic
     try {
       const response = await request(options.readyUrl, { headersTimeout: 1_000, bodyTimeout: 1_000 })
       await response.body.dump()
-      if (isReady(response.statusCode)) return service
-      lastProblem = `answered ${response.statusCode}`
+      if (isReady(response.statusCode)) {
+        if (options.readyLogLine === undefined || options.readyLogLine.test(logTail(options.logFile, 200))) return service
+        lastProblem = `answers, but its log does not say ${String(options.readyLogLine)} yet`
+      } else {
+        lastProblem = `answered ${response.statusCode}`
+      }
     } catch (error) {
       lastProblem = (error as Error).message
     }
