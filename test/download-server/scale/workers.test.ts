@@ -91,6 +91,28 @@ describe('DL_WORKERS=2', () => {
     expect(logLines(server).filter((line) => line.msg === 'stopped')).toHaveLength(3)
   })
 
+  /** Resolves once the primary has forked its first worker (which then still loads its modules for a while). */
+  async function firstForked(server: SpawnedServer): Promise<void> {
+    const children = `/proc/${server.child.pid}/task/${server.child.pid}/children`
+    const t0 = Date.now()
+    while (fs.readFileSync(children, 'utf8').trim() === '') {
+      if (Date.now() - t0 > 30_000) throw new Error(`no worker forked; output:\n${server.output()}`)
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+
+  it.each(['process', 'group'] as const)('stops with exit 0, without killing a worker, on a SIGTERM to the %s while the first worker is still starting', async (target) => {
+    const server = servers.spawn(env, { via: 'node' })
+    await firstForked(server)
+    const t0 = performance.now()
+    server.signal('SIGTERM', target)
+    expect({ exit: await server.exited, output: server.output() }).toMatchObject({ exit: { code: 0, signal: null } })
+    // Killing a worker that missed the shutdown would take the 30 s grace and 5 s more.
+    expect(performance.now() - t0).toBeLessThan(15_000)
+    expect(server.output()).not.toContain('did not stop in time')
+    expect(server.output()).not.toContain('download server listening')
+  })
+
   it('stops with one line naming DL_JTI_STORE and a non-zero exit when the store cannot be opened', async () => {
     const blocker = path.join(dir, 'not-a-dir')
     fs.writeFileSync(blocker, '')
