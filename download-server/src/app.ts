@@ -27,6 +27,8 @@ export interface DownloadAppDeps {
   clock: () => Date
   /** What `/metrics` shows; defaults to `metrics.registry` (a cluster worker passes the summed one). */
   metricsSource?: MetricsSource
+  /** A response whose client takes nothing for this long is cut; default 30 s. */
+  idleTimeoutMs?: number
 }
 
 /** The download server's routes (CONTRACT §2) as a Hono app. Never listens; `server.ts` does. */

@@ -22,6 +22,8 @@ export interface DownloadServerOptions {
   shutdownGraceMs?: number
   /** What `/metrics` shows, given this server's registry; defaults to the registry itself. */
   metricsSource?: (registry: Registry) => MetricsSource
+  /** A response whose client takes nothing for this long is cut; default 30 s (tests shorten it). */
+  idleTimeoutMs?: number
 }
 
 export interface RunningDownloadServer {
@@ -57,7 +59,7 @@ export async function startDownloadServer(
     verifyOn: config.verifyOn,
   })
   const metricsSource = options.metricsSource?.(metrics.registry)
-  const app = createApp({ config, verifier, store, metrics, logger, clock, metricsSource })
+  const app = createApp({ config, verifier, store, metrics, logger, clock, metricsSource, idleTimeoutMs: options.idleTimeoutMs })
   // HTTP/1 only (node:http's createServer), so the bindings are always HttpBindings.
   const fetch = fetchWithDirectWrites(app.fetch)
   const server = createAdaptorServer({ fetch: (request, env) => fetch(request, env as HttpBindings) }) as Server

@@ -12,12 +12,15 @@ export function deliveryModeFor(deps: {
   store: UsedTokenStore
   audit: Audit
   logger: Logger
+  /** A response whose client takes nothing for this long is cut; each mode's default otherwise. */
+  idleTimeoutMs?: number
 }): DeliveryMode {
   const { config, store, audit, logger } = deps
+  const idle = deps.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: deps.idleTimeoutMs }
   // A spent id is remembered past exp + tolerance (and a second more than Date's millisecond
   // cut): until then the verifier could still accept the token.
   const rememberPastExpiryMs = config.clockToleranceSeconds * 1000 + 1000
-  if (!config.resume.enabled) return singleUseMode({ store, audit, logger, rememberPastExpiryMs })
+  if (!config.resume.enabled) return singleUseMode({ store, audit, logger, rememberPastExpiryMs, ...idle })
   return resumableMode({
     store,
     audit,
@@ -25,5 +28,6 @@ export function deliveryModeFor(deps: {
     rememberPastExpiryMs,
     maxResumptions: config.resume.maxResumptions,
     leaseMs: config.resume.leaseMs,
+    ...idle,
   })
 }

@@ -15,6 +15,8 @@ export interface TestServerOptions {
   clock?: () => Date
   env?: Record<string, string>
   shutdownGraceMs?: number
+  /** How long a client may take nothing before its response is cut (the server's default otherwise). */
+  idleTimeoutMs?: number
 }
 
 export interface TestServer {
@@ -73,6 +75,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger,
     clock: options.clock,
     shutdownGraceMs: options.shutdownGraceMs ?? 2000,
+    ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
   })
   return {
     url: server.url,
