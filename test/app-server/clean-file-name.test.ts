@@ -14,6 +14,12 @@ describe('cleanFileName (an upload\'s name as metadata)', () => {
     expect(/\p{Cs}/u.test(name)).toBe(false)
   })
 
+  it('drops half of a surrogate pair anywhere in a short name, and keeps whole pairs', () => {
+    expect(cleanFileName('a\uD800b.txt')).toBe('ab.txt')
+    expect(cleanFileName('\uDE00x\uD83D.txt')).toBe('x.txt')
+    expect(cleanFileName('😀.txt')).toBe('😀.txt')
+  })
+
   it('keeps the extension of a name it cuts', () => {
     expect(cleanFileName(`${'a'.repeat(300)}.pdf`)).toBe(`${'a'.repeat(251)}.pdf`)
     expect(cleanFileName(`${'a'.repeat(250)}😀${'a'.repeat(10)}.tar`)).toBe(`${'a'.repeat(250)}.tar`)

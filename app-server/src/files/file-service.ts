@@ -37,6 +37,8 @@ const EXTENSION = /\.[\p{L}\p{N}]{1,16}$/u
  * Control characters (C0, DEL, C1) and the bidirectional controls that make a name display
  * other than it is ("invoice\u202Efdp.exe" shows as "invoiceexe.pdf").
  */
+/** Half of a surrogate pair, alone (with the u flag a whole pair is one code point, not Cs). */
+const LONE_SURROGATE = /\p{Cs}/gu
 // eslint-disable-next-line no-control-regex
 const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g
 
@@ -48,14 +50,14 @@ const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2
  */
 export function cleanFileName(raw: string): string {
   const last = raw.split(/[/\\]/).pop() ?? ''
-  const clean = cut(last.replace(INVISIBLE, '').trim())
+  const clean = cut(last.replace(INVISIBLE, '').replace(LONE_SURROGATE, '').trim())
   return clean === '' || clean === '.' || clean === '..' ? 'file' : clean
 }
 
 function cut(name: string): string {
   if (name.length <= MAX_NAME) return name
   const extension = EXTENSION.exec(name)?.[0] ?? ''
-  return (name.slice(0, MAX_NAME - extension.length) + extension).replace(/\p{Cs}/gu, '')
+  return (name.slice(0, MAX_NAME - extension.length) + extension).replace(LONE_SURROGATE, '')
 }
 
 /**
