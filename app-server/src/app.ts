@@ -21,6 +21,8 @@ import { sessionCookie, sessionMiddleware, trackSessionActivity } from './sessio
 import type { SessionStore } from './sessions/session-store.js'
 import type { AccountService } from './users/account-service.js'
 import type { UserRepository } from './users/user-repository.js'
+// One process's registry, or a cluster's sums (the download server's type, nothing download-specific).
+import type { MetricsSource } from '../../download-server/src/routes/metrics.js'
 
 const PUBLIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'public')
 
@@ -50,11 +52,7 @@ export interface AppDeps {
   metrics?: MetricsSource
 }
 
-/** The Prometheus text GET /metrics answers with: one process's registry, or a cluster's sums. */
-export interface MetricsSource {
-  contentType: string
-  text(): Promise<string>
-}
+
 
 /** The app server's Express application. Never listens: `startAppServer` does. */
 export function createApp(deps: AppDeps): Express {

@@ -8,7 +8,7 @@ import { Registry } from 'prom-client'
 import { isHostListenError } from '../../download-server/src/config-error.js'
 import { createTokenSigner } from '../../shared/src/index.js'
 import { createApp } from './app.js'
-import type { MetricsSource } from './app.js'
+import { registryMetricsSource, type MetricsSource } from '../../download-server/src/routes/metrics.js'
 import type { AppConfig } from './config.js'
 import { ConfigError, withoutTrailingSlash } from './config.js'
 import { openAppDatabase } from './db/open-app-database.js'
@@ -90,10 +90,6 @@ function listenError(err: unknown, config: AppConfig): ConfigError {
   return new ConfigError([`${setting}: cannot listen on ${config.host}:${config.port} (${code})`])
 }
 
-function registrySource(registry: Registry): MetricsSource {
-  return { contentType: registry.contentType, text: () => registry.metrics() }
-}
-
 /** Wires the app server from its settings and listens. The entry points and the tests call this. */
 export async function startAppServer(config: AppConfig, options: StartAppServerOptions): Promise<AppServer> {
   const { logger } = options
@@ -158,6 +154,8 @@ export async function startAppServer(config: AppConfig, options: StartAppServerO
     events,
     clock,
   })
+  // Redis sessions count sign-ins in Redis; otherwise a cluster worker's shared store, or memory.
+  const rateLimitStore = opened.rateLimitStore ?? options.rateLimitStore
   const app = createApp({
     logger,
     clock,
@@ -173,9 +171,9 @@ export async function startAppServer(config: AppConfig, options: StartAppServerO
     linkLifetimeSeconds: config.tokenLifetimeSeconds,
     incomingDir: paths.incomingDir,
     ...(options.loginLimits ? { loginLimits: options.loginLimits } : {}),
-    ...(opened.rateLimitStore || options.rateLimitStore ? { rateLimitStore: (opened.rateLimitStore ?? options.rateLimitStore)! } : {}),
+    ...(rateLimitStore ? { rateLimitStore } : {}),
     linkFates,
-    ...(config.metrics ? { metrics: options.metricsSource?.(metrics.registry) ?? registrySource(metrics.registry) } : {}),
+    ...(config.metrics ? { metrics: options.metricsSource?.(metrics.registry) ?? registryMetricsSource(metrics.registry) } : {}),
   })
 
   const server = http.createServer(app)

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express'
+import { isBusy } from '../../../download-server/src/stores/sqlite-write-queue.js'
 import type { Logger } from 'pino'
 import { APP_ERRORS, AppError } from '../errors.js'
 import type { AppErrorCode } from '../errors.js'
@@ -9,10 +10,10 @@ import { pageContext, sendPage } from './page.js'
 /** Errors from libraries, by their own markers, onto our codes; anything else is INTERNAL. */
 function codeOf(err: unknown): AppErrorCode {
   if (err instanceof AppError) return err.code
-  const e = err as { type?: unknown; status?: unknown; code?: unknown }
+  const e = err as { type?: unknown; status?: unknown }
   if (e?.type === 'entity.too.large') return 'FORM_TOO_LARGE'
   // SQLite's lock held by another process for longer than the write would wait: try again.
-  if (typeof e?.code === 'string' && /^SQLITE_BUSY(_|$)/.test(e.code)) return 'DATABASE_BUSY'
+  if (isBusy(err)) return 'DATABASE_BUSY'
   if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) return 'BAD_REQUEST'
   return 'INTERNAL'
 }

@@ -134,7 +134,8 @@ export class SQLiteWriteQueue {
   }
 }
 
-function isBusy(error: unknown): boolean {
+/** SQLITE_BUSY or one of its extended codes: another connection holds the lock. */
+export function isBusy(error: unknown): boolean {
   const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : ''
   return code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_')
 }
