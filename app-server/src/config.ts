@@ -2,11 +2,9 @@ import { isIP } from 'node:net'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { z } from 'zod'
-// The same check as the download server's DL_JTI_STORE: node-redis refuses the same URLs in both.
-import { isRedisURL } from '../../download-server/src/config.js'
-
-/** More workers than this only add memory and database connections, whatever the machine. */
-export const MAX_WORKERS = 64
+// The same checks as the download server's DL_JTI_STORE (node-redis refuses the same URLs in
+// both) and DL_WORKERS.
+import { isRedisURL, workerCount, workersSetting } from '../../download-server/src/config.js'
 
 /** Settings of the app server, parsed once from the environment by an entry point. */
 export interface AppConfig {
@@ -106,11 +104,7 @@ const schema = z.object({
   APP_DOWNLOAD_OUTCOMES: storeSetting("must be sqlite:<path> or a redis:// URL (the download server's DL_JTI_STORE)").optional(),
   APP_DOWNLOAD_OUTCOMES_PREFIX: z.string().max(200, 'must be at most 200 characters').default('tdr:dl:'),
   APP_METRICS: z.enum(['on', 'off'], { error: "must be 'on' or 'off'" }).default('off'),
-  APP_WORKERS: z
-    .string()
-    .transform((value) => value.toLowerCase())
-    .pipe(z.union([z.literal('auto'), integer(1, MAX_WORKERS)], { error: `must be auto or a whole number from 1 to ${MAX_WORKERS}` }))
-    .default(1),
+  APP_WORKERS: workersSetting(),
   // Parsed here, not handed raw to pino, so a typo is a one-line start-up error, not pino's stack trace.
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
@@ -212,7 +206,7 @@ export function parseAppConfig(env: Readonly<Record<string, string | undefined>>
         : { kind: 'redis', url: s.APP_DOWNLOAD_OUTCOMES, keyPrefix: s.APP_DOWNLOAD_OUTCOMES_PREFIX },
     metrics: s.APP_METRICS === 'on',
     logLevel: s.LOG_LEVEL,
-    workers: s.APP_WORKERS === 'auto' ? Math.max(1, Math.min(options.cpuCount ?? availableParallelism(), MAX_WORKERS)) : s.APP_WORKERS,
+    workers: workerCount(s.APP_WORKERS, options.cpuCount ?? availableParallelism()),
     demo: { user: s.DEMO_USER, password: s.DEMO_PASSWORD, adminUser: s.ADMIN_USER, adminPassword: s.ADMIN_PASSWORD },
   }
 }

@@ -59,6 +59,23 @@ const httpURL = z.string().refine((value) => {
   }
 }, 'must be an absolute http:// or https:// URL')
 
+/**
+ * A workers setting (`DL_WORKERS`, and the app's `APP_WORKERS`): `auto` or a whole number from 1
+ * to MAX_WORKERS, 1 when unset.
+ */
+export function workersSetting(): z.ZodType<'auto' | number, string | undefined> {
+  return z
+    .string()
+    .transform((value) => value.toLowerCase())
+    .pipe(z.union([z.literal('auto'), integer(1, MAX_WORKERS)], { error: `must be auto or a whole number from 1 to ${MAX_WORKERS}` }))
+    .default(1)
+}
+
+/** How many processes a workers setting means on a machine with `cpuCount` CPUs. */
+export function workerCount(setting: 'auto' | number, cpuCount: number): number {
+  return setting === 'auto' ? Math.max(1, Math.min(cpuCount, MAX_WORKERS)) : setting
+}
+
 const schema = z.object({
   DL_HOST: z.string().max(255, 'is longer than 255 characters').default('127.0.0.1'),
   DL_PORT: integer(0, 65535).default(3001),
@@ -84,11 +101,7 @@ const schema = z.object({
     .transform((value) => value.toUpperCase())
     .pipe(z.enum(['NORMAL', 'FULL'], { error: 'must be normal or full' }))
     .default('NORMAL'),
-  DL_WORKERS: z
-    .string()
-    .transform((value) => value.toLowerCase())
-    .pipe(z.union([z.literal('auto'), integer(1, MAX_WORKERS)], { error: `must be auto or a whole number from 1 to ${MAX_WORKERS}` }))
-    .default(1),
+  DL_WORKERS: workersSetting(),
   DL_VERIFY_ON: z
     .string()
     .transform((value) => value.toLowerCase())
@@ -124,7 +137,7 @@ export function parseDownloadConfig(
     throw new ConfigError(issues)
   }
   const settings = parsed.data
-  const workers = settings.DL_WORKERS === 'auto' ? Math.max(1, Math.min(cpuCount, MAX_WORKERS)) : settings.DL_WORKERS
+  const workers = workerCount(settings.DL_WORKERS, cpuCount)
   return {
     host: settings.DL_HOST,
     port: settings.DL_PORT,

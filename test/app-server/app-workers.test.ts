@@ -116,8 +116,11 @@ describe('APP_WORKERS=2 (npm run start:app)', () => {
   it('stops with exit 0 on a SIGTERM to its whole process group during start-up', async () => {
     const r = processes.start('app-server/src/main.ts', { DATA_DIR: dataDir, APP_WORKERS: '2', APP_PORT: '0', LOG_LEVEL: 'info' }, { detached: true })
     await firstForked(r)
+    const t0 = performance.now()
     process.kill(-(r.child.pid as number), 'SIGTERM')
     expect({ code: await r.exit, output: r.output() }).toMatchObject({ code: 0 })
+    expect(performance.now() - t0).toBeLessThan(10_000)
+    expect(r.output()).not.toContain('did not stop in time')
   })
 
   it('counts failed sign-ins of one account across workers: the 11th within the window is refused with 429', async () => {
