@@ -1,6 +1,6 @@
 /**
  * Read buffers of one size, reused once the socket is done with them. A large download reads
- * 256 KiB at a time; allocating each chunk afresh makes V8 count a gigabyte of external memory per
+ * CHUNK_SIZE (send-file.ts) at a time; allocating each chunk afresh makes V8 count a gigabyte of external memory per
  * gigabyte sent, and once some of those buffers survive into the old generation its heuristics
  * run a major GC dozens of times a second (docs/benchmarks.md). Reused buffers keep that flat.
  *
