@@ -8,6 +8,7 @@ import { dataPaths } from '../../app-server/src/server.js'
 import { openAppDatabase } from '../../app-server/src/db/open-app-database.js'
 import { seedDemo } from '../../app-server/src/demo/seed-demo.js'
 import { createPasswordHasher } from '../../app-server/src/users/password-hasher.js'
+import { firstChildForked } from '../download-server/support/spawn-server.js'
 import { CookieClient } from './support/cookie-client.js'
 import { EntryProcesses, waitForOutput as waitFor } from './support/entry-process.js'
 import type { EntryProcess as Run } from './support/entry-process.js'
@@ -91,15 +92,7 @@ describe('APP_WORKERS=2 (npm run start:app)', () => {
     expect(workers.filter(alive)).toEqual([])
   })
 
-  /** Resolves once the primary has forked its first worker (which then still loads its modules for a while). */
-  async function firstForked(r: Run): Promise<void> {
-    const children = `/proc/${r.child.pid}/task/${r.child.pid}/children`
-    const t0 = Date.now()
-    while (fs.readFileSync(children, 'utf8').trim() === '') {
-      if (Date.now() - t0 > 30_000) throw new Error(`no worker forked; output:\n${r.output()}`)
-      await new Promise((res) => setTimeout(res, 10))
-    }
-  }
+  const firstForked = (r: Run): Promise<void> => firstChildForked(r.child.pid!, r.output)
 
   it('stops with exit 0, without killing a worker, on a SIGTERM to the primary while its first worker is still starting', async () => {
     const r = start({ DATA_DIR: dataDir })

@@ -7,7 +7,7 @@ import { writeSparseFile } from '../support/file-fixtures.js'
 import { connects, statusOf } from '../support/http-probes.js'
 import { createIssuer, type TestIssuer } from '../support/issuer.js'
 import { serverEnv } from '../support/server-env.js'
-import { spawnedServers, type SpawnedServer } from '../support/spawn-server.js'
+import { firstChildForked, spawnedServers, type SpawnedServer } from '../support/spawn-server.js'
 import { notServedExactlyOnce, raceTokens } from './support/race.js'
 
 // DL_WORKERS=2: one `npm run start:download` (or node) process is a cluster primary with two
@@ -91,19 +91,9 @@ describe('DL_WORKERS=2', () => {
     expect(logLines(server).filter((line) => line.msg === 'stopped')).toHaveLength(3)
   })
 
-  /** Resolves once the primary has forked its first worker (which then still loads its modules for a while). */
-  async function firstForked(server: SpawnedServer): Promise<void> {
-    const children = `/proc/${server.child.pid}/task/${server.child.pid}/children`
-    const t0 = Date.now()
-    while (fs.readFileSync(children, 'utf8').trim() === '') {
-      if (Date.now() - t0 > 30_000) throw new Error(`no worker forked; output:\n${server.output()}`)
-      await new Promise((resolve) => setTimeout(resolve, 10))
-    }
-  }
-
   it.each(['process', 'group'] as const)('stops with exit 0, without killing a worker, on a SIGTERM to the %s while the first worker is still starting', async (target) => {
     const server = servers.spawn(env, { via: 'node' })
-    await firstForked(server)
+    await firstChildForked(server.child.pid!, server.output)
     const t0 = performance.now()
     server.signal('SIGTERM', target)
     expect({ exit: await server.exited, output: server.output() }).toMatchObject({ exit: { code: 0, signal: null } })

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
 import path from 'node:path'
 
 export const REPO = path.resolve(import.meta.dirname, '../../..')
@@ -96,5 +97,18 @@ export function spawnedServers(): SpawnedServers {
     killAll: () => {
       for (const server of running.splice(0)) server.signal('SIGKILL', 'group')
     },
+  }
+}
+
+/**
+ * Resolves once process `pid` has forked its first child: a cluster primary's first worker,
+ * which then still loads its modules for a while. `output` is shown if it never does.
+ */
+export async function firstChildForked(pid: number, output: () => string): Promise<void> {
+  const children = `/proc/${pid}/task/${pid}/children`
+  const t0 = Date.now()
+  while (fs.readFileSync(children, 'utf8').trim() === '') {
+    if (Date.now() - t0 > 30_000) throw new Error(`no child forked; output:\n${output()}`)
+    await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
