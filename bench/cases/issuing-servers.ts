@@ -16,21 +16,37 @@ export function cookieHeader(setCookie: string | string[] | undefined): string {
   return list.map((line) => line.split(';')[0]!.trim()).join('; ')
 }
 
-async function startBaseline(ctx: BenchContext, logDir: string, keep: (s: ServiceProcess) => void): Promise<IssuingServer> {
+/** One of the bench/baselines issuers on a free port, ready once `GET /files/1/download` answers `readyStatus`. */
+async function startIssuerBaseline(
+  ctx: BenchContext,
+  logDir: string,
+  keep: (s: ServiceProcess) => void,
+  options: { name: string; script: string; env: Record<string, string>; readyStatus: number },
+): Promise<ServiceProcess & { url: string }> {
   const port = await findFreePort()
   const url = `http://127.0.0.1:${port}`
   const service = await startService({
-    name: 'issue-baseline',
+    name: options.name,
     command: process.execPath,
-    args: nodeArgs(path.join('bench', 'baselines', 'memory-session-issuer.ts'), { name: 'issue-baseline', cpuProfileDir: ctx.options.cpuProfileDir }),
+    args: nodeArgs(path.join('bench', 'baselines', options.script), { name: options.name, cpuProfileDir: ctx.options.cpuProfileDir }),
     cwd: ctx.repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', ISSUER_PORT: String(port), ISSUER_USER: 'bench' },
-    logFile: path.join(logDir, 'issue-baseline.log'),
+    env: { ...process.env, NODE_ENV: 'production', ISSUER_PORT: String(port), ...options.env },
+    logFile: path.join(logDir, `${options.name}.log`),
     readyUrl: `${url}/files/1/download`,
-    isReady: (status) => status === 401,
+    isReady: (status) => status === options.readyStatus,
   })
   keep(service)
-  const login = await request(`${url}/login`, {
+  return Object.assign(service, { url })
+}
+
+async function startBaseline(ctx: BenchContext, logDir: string, keep: (s: ServiceProcess) => void): Promise<IssuingServer> {
+  const server = await startIssuerBaseline(ctx, logDir, keep, {
+    name: 'issue-baseline',
+    script: 'memory-session-issuer.ts',
+    env: { ISSUER_USER: 'bench' },
+    readyStatus: 401,
+  })
+  const login = await request(`${server.url}/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: 'username=bench',
@@ -38,25 +54,18 @@ async function startBaseline(ctx: BenchContext, logDir: string, keep: (s: Servic
   await login.body.dump()
   const cookie = cookieHeader(login.headers['set-cookie'])
   if (login.statusCode !== 204 || cookie === '') throw new Error(`baseline sign-in answered ${login.statusCode}`)
-  return { server: Object.assign(service, { url }), session: { path: '/files/1/download', cookie } }
+  return { server, session: { path: '/files/1/download', cookie } }
 }
 
 /** bench/baselines/bare-express-issuer.ts, one process per core; it takes any cookie. */
 async function startCeiling(ctx: BenchContext, logDir: string, keep: (s: ServiceProcess) => void): Promise<IssuingServer> {
-  const port = await findFreePort()
-  const url = `http://127.0.0.1:${port}`
-  const service = await startService({
+  const server = await startIssuerBaseline(ctx, logDir, keep, {
     name: 'issue-ceiling',
-    command: process.execPath,
-    args: nodeArgs(path.join('bench', 'baselines', 'bare-express-issuer.ts'), { name: 'issue-ceiling', cpuProfileDir: ctx.options.cpuProfileDir }),
-    cwd: ctx.repoRoot,
-    env: { ...process.env, NODE_ENV: 'production', ISSUER_PORT: String(port), ISSUER_WORKERS: String(ctx.cpuCount) },
-    logFile: path.join(logDir, 'issue-ceiling.log'),
-    readyUrl: `${url}/files/1/download`,
-    isReady: (status) => status === 303,
+    script: 'bare-express-issuer.ts',
+    env: { ISSUER_WORKERS: String(ctx.cpuCount) },
+    readyStatus: 303,
   })
-  keep(service)
-  return { server: Object.assign(service, { url }), session: { path: '/files/1/download', cookie: 'none=1' } }
+  return { server, session: { path: '/files/1/download', cookie: 'none=1' } }
 }
 
 async function settle<T>(promise: Promise<T>): Promise<T | Error> {
