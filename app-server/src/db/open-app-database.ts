@@ -13,12 +13,25 @@ export function openAppDatabase(file: string): AppDatabase {
   const db = new Database(file)
   // Password hashes live here; SQLite gives its -wal and -shm files the same mode.
   fs.chmodSync(file, 0o600)
-  db.pragma('busy_timeout = 5000')
+  // busy_timeout first: switching a new file to WAL waits for another process starting at once.
+  setConnectionPragmas(db)
   db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
   migrate(db)
   return db
+}
+
+/** Another connection to an app database `openAppDatabase` has opened (and migrated) already. */
+export function connectAppDatabase(file: string): AppDatabase {
+  const db = new Database(file, { fileMustExist: true })
+  setConnectionPragmas(db)
+  return db
+}
+
+/** What each connection must set for itself (WAL mode, by contrast, belongs to the file). */
+function setConnectionPragmas(db: AppDatabase): void {
+  db.pragma('busy_timeout = 5000')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
 }
 
 function migrate(db: AppDatabase): void {

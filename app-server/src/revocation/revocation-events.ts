@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3'
 // The download server's group commit: nothing in it is about downloads.
 import { SQLiteWriteQueue } from '../../../download-server/src/stores/sqlite-write-queue.js'
 import { MAX_CLOCK_TOLERANCE_SECONDS } from '../../../shared/src/index.js'
 import { withoutTrailingSlash } from '../config.js'
+import { connectAppDatabase } from '../db/open-app-database.js'
 import { createLoggingSecurityEvents } from '../security-events.js'
 import type { SecurityEvent, SecurityEvents, SecurityEventsContext } from '../security-events.js'
 import { IssuedTokenRepository } from './issued-token-repository.js'
@@ -73,9 +73,7 @@ export function createRevocationEvents(ctx: SecurityEventsContext, options: Revo
   // and each link is handed out only once its row has committed), on a connection of their own:
   // SQLiteWriteQueue sets its busy_timeout to 0, so that waiting for another app process's write
   // lock never blocks this event loop, while the app's other writes keep SQLite's busy handler.
-  const linkDb = new Database(db.name, { fileMustExist: true })
-  linkDb.pragma('synchronous = NORMAL')
-  linkDb.pragma('foreign_keys = ON')
+  const linkDb = connectAppDatabase(db.name)
   const linkQueue = new SQLiteWriteQueue(linkDb, { maxWaitMs: LINK_RECORD_MAX_WAIT_MS })
   const linkRows = new IssuedTokenRepository(linkDb)
   const isBanned = linkDb.prepare<[number], { banned: number }>('SELECT banned_at IS NOT NULL AS banned FROM users WHERE id = ?')
